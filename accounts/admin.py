@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import ApiToken, Preferences, User
+
+admin.site.site_header = _("Tokengate administration")
+admin.site.site_title = _("Tokengate administration")
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ("-date_joined",)
+    list_display = ("email", "username", "is_active", "is_staff", "date_joined", "closed_at")
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("email", "username", "display_name")
+    readonly_fields = ("date_joined", "last_login", "adult_confirmed_at", "closed_at")
+    fieldsets = (
+        (None, {"fields": ("email", "username", "password")}),
+        (_("Profile"), {"fields": ("display_name", "avatar", "bio")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("date_joined", "last_login", "adult_confirmed_at", "closed_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
+    )
+
+
+@admin.register(Preferences)
+class PreferencesAdmin(admin.ModelAdmin):
+    list_display = ("user", "language", "time_zone", "product_updates")
+    list_filter = ("language", "product_updates")
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff can see and disable any key, never its secret (which is not stored anyway)."""
+
+    list_display = ("name", "masked_key", "user", "enabled", "expires_at", "last_used_at")
+    list_filter = ("enabled",)
+    search_fields = ("name", "user__email", "lookup_prefix")
+    list_select_related = ("user",)
+    fields = (
+        "user",
+        "name",
+        "masked_key",
+        "enabled",
+        "expires_at",
+        "allowed_models",
+        "allowed_ips",
+        "spending_limit",
+        "rpm_limit",
+        "tpm_limit",
+        "created_at",
+        "last_used_at",
+    )
+    readonly_fields = tuple(field for field in fields if field != "enabled")
+    actions = ("disable_keys",)
+
+    @admin.display(description=_("key"))
+    def masked_key(self, token: ApiToken) -> str:
+        return token.masked_key
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Keys are issued to their owners in the console or with `create_api_token`.
+        return False
+
+    @admin.action(description=_("Disable selected API keys"), permissions=("change",))
+    def disable_keys(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = queryset.update(enabled=False)
+        message = ngettext("%(count)d API key disabled.", "%(count)d API keys disabled.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ApiToken, Preferences, User
+
+
+class SignupForm(forms.Form):
+    """Extra signup fields, used by allauth for email and social signups alike."""
+
+    adult = forms.BooleanField(
+        label=_("I confirm that I am 18 years of age or older."),
+        error_messages={"required": _("You must be 18 or older to use Tokengate.")},
+    )
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.adult_confirmed_at = timezone.now()
+        user.save(update_fields=["adult_confirmed_at"])
+        Preferences.objects.update_or_create(
+            user=user, defaults={"language": getattr(request, "LANGUAGE_CODE", "en")}
+        )
+
+
+class ListField(forms.Field):
+    """A list of short strings typed one per line or separated by commas."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = str(value or "")
+        return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+class ApiTokenForm(forms.ModelForm):
+    allowed_models = ListField(
+        label=_("Allowed models"), required=False, help_text=_("Empty means every model.")
+    )
+    allowed_ips = ListField(
+        label=_("Allowed IP addresses"),
+        required=False,
+        help_text=_("IP addresses or CIDR ranges. Empty means any address."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("name", "expires_at", "allowed_models", "allowed_ips", "rpm_limit", "tpm_limit")
+        widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def clean_expires_at(self) -> Any:
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at and expires_at <= timezone.now() and self.has_changed():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return expires_at
+
+
+class PreferencesForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+    )
+
+    class Meta:
+        model = Preferences
+        fields = ("language", "time_zone", "default_model", "product_updates")
+
+
+class CloseAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that closing my account is permanent and revokes all my API keys."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from importlib import import_module
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Delete expired sessions (a login lasts at most 30 days), as `clearsessions` does."""
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()

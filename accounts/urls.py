@@ -1,0 +1,14 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("keys/", views.api_keys, name="api_keys"),
+    path("keys/<int:token_id>/", views.edit_api_key, name="edit_api_key"),
+    path("keys/<int:token_id>/toggle/", views.toggle_api_key, name="toggle_api_key"),
+    path("keys/<int:token_id>/delete/", views.delete_api_key, name="delete_api_key"),
+    path("settings/preferences/", views.preferences, name="preferences"),
+    path("settings/close/", views.close_account, name="close_account"),
+    path("language/", views.set_language, name="set_language"),
+]

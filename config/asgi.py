@@ -1,0 +1,33 @@
+"""ASGI entry point: `/v1/…` goes to the gateway's lean handler, everything else to Django."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_application = get_asgi_application()
+
+# Imported after Django is set up: the gateway uses models and settings.
+from gateway.asgi import Receive, Scope, Send  # noqa: E402
+from gateway.asgi import application as gateway_application  # noqa: E402
+
+
+async def serve_lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def application(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await serve_lifespan(receive, send)
+    elif scope["type"] == "http" and (scope["path"] == "/v1" or scope["path"].startswith("/v1/")):
+        await gateway_application(scope, receive, send)
+    else:
+        await django_application(scope, receive, send)

@@ -1,0 +1,77 @@
+"""Shared fixtures and factories for the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import httpx
+import pytest
+from asgiref.sync import async_to_sync
+from django.core.cache import cache
+
+from accounts import services
+from accounts.models import ApiToken, User
+from config import celery_app
+from config.asgi import application
+
+PASSWORD = "correct-horse-battery-9"
+
+# Celery tasks run in the test process, and their errors fail the test.
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # allauth's rate limits live in the cache; every test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, **options: Any) -> User:
+        return services.create_user(email=email or f"user{next(counter)}@example.com", **options)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def make_key() -> Callable[..., str]:
+    def make(user: User, **options: Any) -> str:
+        options.setdefault("name", "test key")
+        _token, raw_key = ApiToken.objects.issue(user=user, **options)
+        return raw_key
+
+    return make
+
+
+def call_v1(
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    client_ip: str = "127.0.0.1",
+) -> httpx.Response:
+    """Send one request through the real ASGI application (the `/v1` router included).
+
+    Running it under async_to_sync keeps the database work on the test's own connection.
+    """
+
+    async def send() -> httpx.Response:
+        # httpx types ASGI apps with MutableMapping scopes, Django with dicts: the same thing.
+        app = cast(Any, application)
+        transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            return await client.request(method, path, headers=headers)
+
+    return async_to_sync(send)()
