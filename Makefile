@@ -19,7 +19,7 @@ PYTHON ?= $(shell for candidate in python3.13 python3.12 python3 \
 	  && { command -v $$candidate; break; }; done)
 
 # Settings that pass Django's deployment checks, for `check --deploy` in `make test`.
-DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example \
+DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example EMAIL_HOST=smtp.tokengate.example \
 	SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -d '/+=') \
 	API_KEY_PEPPER=check-deploy-pepper \
 	FIELD_ENCRYPTION_KEYS=check:$$(head -c 32 /dev/urandom | base64)
