@@ -14,6 +14,9 @@ from accounts.models import ApiToken, Preferences, User
 class SignupForm(forms.Form):
     """Extra signup fields, used by allauth for email and social signups alike."""
 
+    # allauth orders its signup forms by this; the age confirmation comes last.
+    field_order = ("email", "username", "password1", "password2", "adult")
+
     adult = forms.BooleanField(
         label=_("I confirm that I am 18 years of age or older."),
         error_messages={"required": _("You must be 18 or older to use Tokengate.")},
