@@ -353,10 +353,42 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "expire-stale-holds": {
+        "task": "billing.tasks.expire_stale_holds",
+        "schedule": crontab(minute="*/5"),
+    },
+    "reconcile-wallets": {
+        "task": "billing.tasks.reconcile_wallets",
+        "schedule": crontab(hour=4, minute=7),
+    },
 }
 
-# API keys: `sk-` + 48 base62 characters (285 bits); lookups use the first 10 characters.
+# API keys: `sk-` + 48 base62 characters (285 bits); `last_used_at` is written once a minute.
 API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+# Billing: amounts are nano-units of the platform currency (billing/money.py).
+PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", "USD")
+# A gateway request's hold expires (and is released) if it has not settled by then.
+HOLD_TTL = timedelta(seconds=env_int("HOLD_TTL_SECONDS", 15 * 60))
+# Top-up amounts offered in the console, and the range a user may type, in PLATFORM_CURRENCY.
+TOPUP_PRESETS = env_list("TOPUP_PRESETS", "5,10,20,50,100")
+TOPUP_MINIMUM = env("TOPUP_MINIMUM", "1")
+TOPUP_MAXIMUM = env("TOPUP_MAXIMUM", "10000")
+# Payment providers: each one is offered only when all of its secrets are set.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+CREEM_API_KEY = env("CREEM_API_KEY")
+CREEM_WEBHOOK_SECRET = env("CREEM_WEBHOOK_SECRET")
+# A Creem product priced at 1.00 of the platform currency; a top-up buys that many units.
+CREEM_PRODUCT_ID = env("CREEM_PRODUCT_ID")
+CREEM_TEST_MODE = env_bool("CREEM_TEST_MODE", not PRODUCTION)
+ZPAY_PID = env("ZPAY_PID")
+ZPAY_KEY = env("ZPAY_KEY")
+ZPAY_SUBMIT_URL = env("ZPAY_SUBMIT_URL", "https://zpayz.cn/submit.php")
+# ZPAY charges CNY: how many CNY one unit of the platform currency costs (stored on each order).
+ZPAY_EXCHANGE_RATE = env("ZPAY_EXCHANGE_RATE", "7.20")
+# Webhook bodies larger than this are refused before parsing.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 256 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,31 @@
+"""Invoices (receipts) for paid top-ups, numbered in sequence."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from billing.models import BillingProfile, Invoice, TopUpOrder
+
+
+def issue_invoice(order: TopUpOrder) -> Invoice:
+    """Issue the invoice of a paid order once, with the billing details as they are now."""
+    existing = Invoice.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    profile = BillingProfile.objects.filter(user_id=order.user_id).first()
+    billed_to = (
+        "\n".join(part for part in (profile.name, profile.address, profile.country) if part)
+        if profile
+        else ""
+    )
+    with transaction.atomic():
+        invoice = Invoice.objects.create(
+            number=f"pending-{order.pk}",
+            order=order,
+            billed_to=billed_to or order.user.email,
+            tax_id=profile.tax_id if profile else "",
+        )
+        # The primary key gives a gap-free, increasing sequence within one database.
+        invoice.number = f"TG-{invoice.issued_at:%Y}-{invoice.pk:06d}"
+        invoice.save(update_fields=["number"])
+    return invoice

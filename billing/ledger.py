@@ -1,0 +1,312 @@
+"""Every write that moves money: ledger entries, holds, top-up credits, refunds, redemptions.
+
+Each function is atomic and idempotent by its key (request id, order id, event id, code), so a
+retried call never moves money twice. The wallet row is the projection of its ledger entries,
+updated in the same transaction; database CHECKs keep `balance` and `held` non-negative.
+
+The gateway calls `reserve` before forwarding a request and exactly one of `settle` or
+`release` after it; `areserve`, `asettle` and `arelease` are the same for async code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from billing.invoices import issue_invoice
+from billing.models import Hold, LedgerEntry, RedemptionCode, TopUpOrder, Wallet
+
+
+class BillingError(Exception):
+    pass
+
+
+class InsufficientBalance(BillingError):
+    """The available balance (balance minus holds) cannot cover the amount."""
+
+
+class UnknownHold(BillingError):
+    pass
+
+
+class CodeNotRedeemable(BillingError):
+    """The code does not exist, was already used, or has expired."""
+
+
+def post_entry(
+    *,
+    user_id: int,
+    kind: str,
+    amount: int,
+    idempotency_key: str,
+    **references: object,
+) -> LedgerEntry:
+    """Append one entry and move the wallet balance by `amount`, once per idempotency key.
+
+    A debit that would take the balance below zero raises InsufficientBalance.
+    """
+    Wallet.objects.for_user(user_id)
+    try:
+        with transaction.atomic():
+            # The row lock serialises writers of one wallet; a retry waits, then finds its entry.
+            wallet = Wallet.objects.select_for_update().get(pk=user_id)
+            existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+            if wallet.balance + amount < 0:
+                raise InsufficientBalance(f"A debit of {-amount} exceeds the balance.")
+            Wallet.objects.filter(pk=user_id).update(balance=F("balance") + amount)
+            watch_low_balance(wallet, wallet.balance + amount)
+            return LedgerEntry.objects.create(
+                wallet_id=user_id,
+                kind=kind,
+                amount=amount,
+                balance_after=wallet.balance + amount,
+                idempotency_key=idempotency_key,
+                **references,
+            )
+    except IntegrityError:
+        # A concurrent call with the same key committed first (SQLite has no row locks).
+        return LedgerEntry.objects.get(idempotency_key=idempotency_key)
+
+
+def watch_low_balance(wallet: Wallet, new_balance: int) -> None:
+    """Email the user once when the balance falls below their threshold; re-arm above it."""
+    threshold = wallet.low_balance_threshold
+    if threshold is None:
+        return
+    if new_balance < threshold and not wallet.low_balance_alerted:
+        Wallet.objects.filter(pk=wallet.pk).update(low_balance_alerted=True)
+        # Imported here: the tasks module imports this one.
+        from billing.tasks import send_low_balance_alert as send_low_balance_alert_task
+
+        transaction.on_commit(lambda: send_low_balance_alert_task.delay(wallet.pk))
+    elif new_balance >= threshold and wallet.low_balance_alerted:
+        Wallet.objects.filter(pk=wallet.pk).update(low_balance_alerted=False)
+
+
+def adjust_balance(
+    *, user_id: int, amount: int, reason: str, actor_id: int | None, idempotency_key: str
+) -> LedgerEntry:
+    """A staff adjustment (credit or debit), recorded with who made it and why."""
+    return post_entry(
+        user_id=user_id,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        amount=amount,
+        idempotency_key=f"adjustment:{idempotency_key}",
+        actor_id=actor_id,
+        reason=reason,
+    )
+
+
+def reserve(*, user_id: int, amount: int, request_id: str) -> Hold:
+    """Hold `amount` for a request: one conditional update, so concurrent holds never overdraw."""
+    if amount < 0:
+        raise ValueError("A hold cannot be negative.")
+    try:
+        with transaction.atomic():
+            covered = Wallet.objects.filter(pk=user_id, balance__gte=F("held") + amount).update(
+                held=F("held") + amount
+            )
+            if not covered:
+                existing = Hold.objects.filter(request_id=request_id).first()
+                if existing is not None:
+                    return existing
+                raise InsufficientBalance(f"The available balance does not cover {amount}.")
+            return Hold.objects.create(
+                request_id=request_id,
+                wallet_id=user_id,
+                amount=amount,
+                expires_at=timezone.now() + settings.HOLD_TTL,
+            )
+    except IntegrityError:
+        # The same request was reserved before: the rollback undid this second increment.
+        return Hold.objects.get(request_id=request_id)
+
+
+def settle(*, request_id: str, cost: int) -> LedgerEntry:
+    """Charge a request's actual cost and release its hold, once.
+
+    The cost may exceed the hold, up to what the balance can pay without touching other
+    requests' holds; the rest is recorded on the hold as uncollected, never as a debt.
+    """
+    if cost < 0:
+        raise ValueError("A cost cannot be negative.")
+    with transaction.atomic():
+        hold = Hold.objects.select_for_update().filter(request_id=request_id).first()
+        if hold is None:
+            raise UnknownHold(request_id)
+        if hold.status != Hold.Status.OPEN:
+            return LedgerEntry.objects.get(idempotency_key=f"charge:{request_id}")
+        wallet = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
+        payable = max(wallet.balance - (wallet.held - hold.amount), 0)
+        charged = min(cost, payable)
+        Wallet.objects.filter(pk=wallet.pk).update(
+            balance=F("balance") - charged, held=F("held") - hold.amount
+        )
+        watch_low_balance(wallet, wallet.balance - charged)
+        hold.status, hold.charged, hold.uncollected = Hold.Status.SETTLED, charged, cost - charged
+        hold.save(update_fields=["status", "charged", "uncollected"])
+        return LedgerEntry.objects.create(
+            wallet_id=wallet.pk,
+            kind=LedgerEntry.Kind.CHARGE,
+            amount=-charged,
+            balance_after=wallet.balance - charged,
+            idempotency_key=f"charge:{request_id}",
+            request_id=request_id,
+        )
+
+
+def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:
+    """Give a hold's money back without charging (the request failed before any output)."""
+    with transaction.atomic():
+        hold = Hold.objects.select_for_update().filter(request_id=request_id).first()
+        if hold is None:
+            raise UnknownHold(request_id)
+        if hold.status == Hold.Status.OPEN:
+            Wallet.objects.filter(pk=hold.wallet_id).update(held=F("held") - hold.amount)
+            hold.status = status
+            hold.save(update_fields=["status"])
+        return hold
+
+
+areserve = sync_to_async(reserve, thread_sensitive=False)
+asettle = sync_to_async(settle, thread_sensitive=False)
+arelease = sync_to_async(release, thread_sensitive=False)
+
+
+def expire_stale_holds(*, batch_size: int = 500) -> int:
+    """Release holds whose request never settled (its worker died), and record each."""
+    expired = 0
+    stale = Hold.objects.filter(status=Hold.Status.OPEN, expires_at__lt=timezone.now())
+    for hold in stale.order_by("expires_at")[:batch_size]:
+        with transaction.atomic():
+            released = release(request_id=hold.request_id, status=Hold.Status.EXPIRED)
+            if released.status != Hold.Status.EXPIRED:
+                continue
+            post_entry(
+                user_id=hold.wallet_id,
+                kind=LedgerEntry.Kind.HOLD_EXPIRY,
+                amount=0,
+                idempotency_key=f"hold-expiry:{hold.request_id}",
+                request_id=hold.request_id,
+                reason=f"Hold of {hold.amount} expired unsettled.",
+            )
+            expired += 1
+    return expired
+
+
+def credit_paid_order(*, order_id: str, provider_reference: str = "") -> bool:
+    """Mark a pending order paid, credit it and issue its invoice, in one transaction, once.
+
+    Returns False when the order was not pending (already paid, failed, refunded...).
+    The payment confirmation email goes out through Celery after the commit.
+    """
+    with transaction.atomic():
+        paid = TopUpOrder.objects.filter(pk=order_id, status=TopUpOrder.Status.PENDING).update(
+            status=TopUpOrder.Status.PAID,
+            paid_at=timezone.now(),
+            provider_reference=provider_reference or F("provider_reference"),
+        )
+        if not paid:
+            return False
+        order = TopUpOrder.objects.select_related("user").get(pk=order_id)
+        post_entry(
+            user_id=order.user_id,
+            kind=LedgerEntry.Kind.TOPUP,
+            amount=order.credit_amount,
+            idempotency_key=f"topup:{order.pk}",
+            order=order,
+        )
+        issue_invoice(order)
+        # Imported here: the tasks module imports this one.
+        from billing.tasks import send_payment_confirmation as send_payment_confirmation_task
+
+        transaction.on_commit(lambda: send_payment_confirmation_task.delay(str(order.pk)))
+        return True
+
+
+def refund_order(*, order_id: str, actor_id: int | None, reason: str) -> LedgerEntry:
+    """Mark a paid order refunded and take its credit back, once.
+
+    Credit already spent cannot be taken back (balances never go negative): the debit is the
+    smaller of the order's credit and the current balance, and the reason records it.
+    """
+    with transaction.atomic():
+        order = TopUpOrder.objects.select_for_update().get(pk=order_id)
+        key = f"refund:{order.pk}"
+        if order.status == TopUpOrder.Status.REFUNDED:
+            return LedgerEntry.objects.get(idempotency_key=key)
+        if order.status != TopUpOrder.Status.PAID:
+            raise BillingError(f"Order {order.pk} is {order.status}, not paid.")
+        balance = Wallet.objects.select_for_update().get(pk=order.user_id).balance
+        entry = post_entry(
+            user_id=order.user_id,
+            kind=LedgerEntry.Kind.REFUND,
+            amount=-min(order.credit_amount, balance),
+            idempotency_key=key,
+            order=order,
+            actor_id=actor_id,
+            reason=reason,
+        )
+        order.status, order.refunded_at = TopUpOrder.Status.REFUNDED, timezone.now()
+        order.save(update_fields=["status", "refunded_at"])
+        return entry
+
+
+def redeem_code(*, user_id: int, code: str) -> LedgerEntry:
+    """Credit a redemption code to a user; a code pays out once, whoever races for it."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            RedemptionCode.objects.filter(code=code.strip().upper(), redeemed_at__isnull=True)
+            .exclude(expires_at__lte=now)
+            .update(redeemed_by_id=user_id, redeemed_at=now)
+        )
+        if not claimed:
+            raise CodeNotRedeemable(code)
+        redemption = RedemptionCode.objects.get(code=code.strip().upper())
+        return post_entry(
+            user_id=user_id,
+            kind=LedgerEntry.Kind.REDEMPTION,
+            amount=redemption.amount,
+            idempotency_key=f"redemption:{redemption.pk}",
+            redemption_code=redemption,
+        )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    user_id: int
+    balance: int
+    ledger_sum: int
+    held: int
+    open_holds: int
+
+
+def find_mismatches() -> list[Mismatch]:
+    """Wallets whose balance differs from the sum of their entries, or held from open holds."""
+    ledger = dict(
+        LedgerEntry.objects.values("wallet_id")
+        .annotate(total=Sum("amount"))
+        .values_list("wallet_id", "total")
+    )
+    holds = dict(
+        Hold.objects.filter(status=Hold.Status.OPEN)
+        .values("wallet_id")
+        .annotate(total=Sum("amount"))
+        .values_list("wallet_id", "total")
+    )
+    mismatches = []
+    for wallet in Wallet.objects.only("user_id", "balance", "held").iterator():
+        ledger_sum, open_holds = ledger.get(wallet.pk, 0), holds.get(wallet.pk, 0)
+        if wallet.balance != ledger_sum or wallet.held != open_holds:
+            mismatches.append(
+                Mismatch(wallet.pk, wallet.balance, ledger_sum, wallet.held, open_holds)
+            )
+    return mismatches
