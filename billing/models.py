@@ -267,6 +267,7 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ("-created_at", "-id")
+        permissions = [("adjust_balance", _("Can adjust balances and refund orders"))]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.idempotency_key})"

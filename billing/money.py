@@ -9,11 +9,13 @@ next nano-unit once, at the end (`cost_of`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 NANOS = 10**9
 TOKENS_PER_PRICE_UNIT = 1_000_000
+# No single amount is larger than this (in whole units); it keeps Decimal arithmetic exact.
+LARGEST_AMOUNT = 10**12
 
 
 class InvalidAmount(ValueError):
@@ -26,11 +28,13 @@ def to_nanos(value: str | int | Decimal) -> int:
         amount = Decimal(str(value).strip())
     except InvalidOperation as error:
         raise InvalidAmount(f"Not an amount: {value!r}") from error
-    if not amount.is_finite():
+    if not amount.is_finite() or amount.copy_abs() > LARGEST_AMOUNT:
         raise InvalidAmount(f"Not an amount: {value!r}")
-    nanos = amount * NANOS
-    if nanos != nanos.to_integral_value():
-        raise InvalidAmount(f"More than nine decimal places: {value!r}")
+    # Enough precision that nothing below is rounded: the result is exact or refused.
+    with localcontext(prec=64):
+        nanos = amount * NANOS
+        if nanos != nanos.to_integral_value():
+            raise InvalidAmount(f"More than nine decimal places: {value!r}")
     return int(nanos)
 
 

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing import ledger
+from billing.forms import BillingProfileForm, RedeemForm, TopUpForm
+from billing.models import BillingProfile, Invoice, TopUpOrder, Wallet
+from billing.money import format_amount, to_decimal
+from billing.payments import ProviderError
+from billing.topups import start_topup
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    class AuthenticatedRequest(HttpRequest):
+        user: User
+else:
+    AuthenticatedRequest = HttpRequest
+
+
+@login_required
+def overview(request: AuthenticatedRequest) -> HttpResponse:
+    wallet = Wallet.objects.for_user(request.user.pk)
+    initial = {"amount": wallet.last_topup_amount, "provider": wallet.last_topup_provider}
+    return render_overview(request, wallet, TopUpForm(initial=initial), RedeemForm())
+
+
+def render_overview(
+    request: AuthenticatedRequest, wallet: Wallet, topup_form: TopUpForm, redeem_form: RedeemForm
+) -> HttpResponse:
+    orders = TopUpOrder.objects.filter(user=request.user).select_related("invoice")
+    page = Paginator(orders, 20).get_page(request.GET.get("page"))
+    context = {
+        "wallet": wallet,
+        "balance": format_amount(wallet.balance),
+        "held": format_amount(wallet.held),
+        "currency": settings.PLATFORM_CURRENCY,
+        "presets": settings.TOPUP_PRESETS,
+        "topup_form": topup_form,
+        "redeem_form": redeem_form,
+        "orders": page,
+    }
+    return render(request, "billing/overview.html", context)
+
+
+@login_required
+@require_POST
+def topup(request: AuthenticatedRequest) -> HttpResponse:
+    data = request.POST.copy()
+    # The suggested amounts are submit buttons named "preset".
+    if data.get("preset"):
+        data["amount"] = data["preset"]
+    form = TopUpForm(data)
+    if form.is_valid():
+        try:
+            checkout_url = start_topup(
+                user=request.user,
+                amount=form.cleaned_data["amount"],
+                provider_name=form.cleaned_data["provider"],
+                url_for=lambda order: request.build_absolute_uri(
+                    reverse("billing_order", args=[order.pk])
+                ),
+            )
+        except ProviderError:
+            messages.error(request, _("The payment provider is unavailable. Try again later."))
+        else:
+            return redirect(checkout_url)
+    wallet = Wallet.objects.for_user(request.user.pk)
+    return render_overview(request, wallet, form, RedeemForm())
+
+
+@login_required
+@require_POST
+def redeem(request: AuthenticatedRequest) -> HttpResponse:
+    form = RedeemForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = ledger.redeem_code(user_id=request.user.pk, code=form.cleaned_data["code"])
+        except ledger.CodeNotRedeemable:
+            form.add_error("code", _("This code is not valid, already used or expired."))
+        else:
+            amount = format_amount(entry.amount)
+            messages.success(
+                request,
+                _("%(amount)s %(currency)s was added to your balance.")
+                % {"amount": amount, "currency": settings.PLATFORM_CURRENCY},
+            )
+            return redirect("billing")
+    wallet = Wallet.objects.for_user(request.user.pk)
+    return render_overview(request, wallet, TopUpForm(), form)
+
+
+@login_required
+def order_status(request: AuthenticatedRequest, order_id: str) -> HttpResponse:
+    """Where the provider sends the browser back. It shows the status and never credits."""
+    order = get_object_or_404(TopUpOrder, pk=order_id, user=request.user)
+    context = {"order": order, "credit": to_decimal(order.credit_amount)}
+    return render(request, "billing/order.html", context)
+
+
+@login_required
+def invoice(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("order"), number=number, order__user=request.user
+    )
+    context = {
+        "invoice": invoice,
+        "order": invoice.order,
+        "credit": format_amount(invoice.order.credit_amount),
+        "platform_currency": settings.PLATFORM_CURRENCY,
+    }
+    response = render(request, "billing/invoice.html", context)
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.html"'
+    return response
+
+
+@login_required
+def billing_profile(request: AuthenticatedRequest) -> HttpResponse:
+    profile, _created = BillingProfile.objects.get_or_create(user=request.user)
+    wallet = Wallet.objects.for_user(request.user.pk)
+    threshold = wallet.low_balance_threshold
+    initial = {"low_balance_threshold": None if threshold is None else to_decimal(threshold)}
+    form = BillingProfileForm(request.POST or None, instance=profile, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        Wallet.objects.filter(pk=wallet.pk).update(
+            low_balance_threshold=form.cleaned_data["low_balance_threshold"],
+            low_balance_alerted=False,
+        )
+        messages.success(request, _("Your billing details were saved."))
+        return redirect("billing")
+    return render(request, "billing/profile.html", {"form": form})
