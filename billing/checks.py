@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-from billing.payments import PROVIDERS, secrets_set
+from billing.payments import PROVIDERS, filled_settings
 
 
 @register()
@@ -20,7 +20,7 @@ def check_payment_providers(app_configs: Any = None, **kwargs: Any) -> list[Chec
     """
     errors: list[CheckMessage] = []
     for provider in PROVIDERS.values():
-        present = secrets_set(provider.secret_settings)
+        present = filled_settings(provider.secret_settings)
         missing = [name for name in provider.secret_settings if name not in present]
         if present and missing:
             errors.append(

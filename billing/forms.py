@@ -25,7 +25,9 @@ class TopUpForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         providers = configured_providers()
-        self.fields["provider"].choices = [(p.name, p.label) for p in providers]
+        provider_field = self.fields["provider"]
+        assert isinstance(provider_field, forms.ChoiceField)
+        provider_field.choices = [(p.name, p.label) for p in providers]
         if providers and not self.initial.get("provider"):
             self.initial["provider"] = providers[0].name
 

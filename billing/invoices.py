@@ -20,7 +20,7 @@ def issue_invoice(order: TopUpOrder) -> Invoice:
     )
     with transaction.atomic():
         invoice = Invoice.objects.create(
-            number=f"pending-{order.pk}",
+            number=order.pk.hex,  # A unique placeholder until the primary key is known.
             order=order,
             billed_to=billed_to or order.user.email,
             tax_id=profile.tax_id if profile else "",

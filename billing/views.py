@@ -58,8 +58,9 @@ def render_overview(
 def topup(request: AuthenticatedRequest) -> HttpResponse:
     data = request.POST.copy()
     # The suggested amounts are submit buttons named "preset".
-    if data.get("preset"):
-        data["amount"] = data["preset"]
+    preset = request.POST.get("preset")
+    if preset:
+        data["amount"] = preset
     form = TopUpForm(data)
     if form.is_valid():
         try:

@@ -125,14 +125,17 @@ def credit(order: TopUpOrder, *, notification: Notification) -> str:
     )
     if credited:
         return "credited"
-    order.refresh_from_db(fields=["status"])
-    if order.status != TopUpOrder.Status.PAID:
-        # Money arrived for an order we no longer expect to be paid: staff must settle it.
+    order.refresh_from_db(fields=["status", "provider_reference"])
+    paid_before = order.status == TopUpOrder.Status.PAID
+    if not paid_before or order.provider_reference != notification.provider_reference:
+        # Money arrived for an order that is not expecting it (expired, failed, or paid by
+        # another payment): it was not credited, so staff must settle it with the customer.
         logger.error(
-            "Payment %s received for order %s, which is %s",
+            "Payment %s received for order %s, which is %s (by %s): not credited",
             notification.event_id,
             order.pk,
             order.status,
+            order.provider_reference,
         )
     return "already settled"
 

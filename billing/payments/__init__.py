@@ -81,8 +81,8 @@ class WebhookError(Exception):
         self.status = status
 
 
-def secrets_set(names: tuple[str, ...]) -> list[str]:
-    """The names among `names` whose setting holds a non-blank value."""
+def filled_settings(names: tuple[str, ...]) -> list[str]:
+    """The names among `names` whose setting holds a non-blank value (blank counts as unset)."""
     return [name for name in names if str(getattr(settings, name, "") or "").strip()]
 
 

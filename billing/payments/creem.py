@@ -26,8 +26,8 @@ from billing.payments import (
     ProviderError,
     Quote,
     WebhookError,
+    filled_settings,
     from_minor_units,
-    secrets_set,
 )
 
 if TYPE_CHECKING:
@@ -42,12 +42,12 @@ LIVE_MODE = "prod"
 
 
 class CreemProvider:
-    name: str = TopUpOrder.Provider.CREEM
+    name: str = TopUpOrder.Provider.CREEM.value
     label: StrOrPromise = gettext_lazy("Creem")
     secret_settings: tuple[str, ...] = ("CREEM_API_KEY", "CREEM_WEBHOOK_SECRET", "CREEM_PRODUCT_ID")
 
     def is_configured(self) -> bool:
-        return len(secrets_set(self.secret_settings)) == len(self.secret_settings)
+        return len(filled_settings(self.secret_settings)) == len(self.secret_settings)
 
     @property
     def livemode(self) -> bool:
@@ -65,10 +65,16 @@ class CreemProvider:
         return Quote(currency=currency, charged_amount=charged, exchange_rate=Decimal(1))
 
     def start_checkout(self, order: TopUpOrder, *, return_url: str, cancel_url: str) -> str:
-        """Create a checkout session; Creem has no cancel page, so `cancel_url` is not used."""
+        """Create a checkout session; sets the order's reference and mode, the caller saves.
+
+        Creem has no cancel page, so `cancel_url` is not used.
+        """
+        units = order.charged_amount
+        if units != units.to_integral_value():
+            raise ValueError(f"Order {order.pk} is not a whole number of Creem units.")
         payload = {
             "product_id": settings.CREEM_PRODUCT_ID,
-            "units": int(order.charged_amount),
+            "units": int(units),
             "request_id": str(order.pk),
             "success_url": return_url,
             "metadata": {"order_id": str(order.pk)},

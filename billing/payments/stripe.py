@@ -22,8 +22,8 @@ from billing.payments import (
     ProviderError,
     Quote,
     WebhookError,
+    filled_settings,
     from_minor_units,
-    secrets_set,
     to_minor_units,
 )
 
@@ -42,16 +42,17 @@ SESSION_EVENTS = {
 
 
 class StripeProvider:
-    name: str = TopUpOrder.Provider.STRIPE
+    name: str = TopUpOrder.Provider.STRIPE.value
     label: StrOrPromise = gettext_lazy("Stripe")
     secret_settings: tuple[str, ...] = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
     def is_configured(self) -> bool:
-        return len(secrets_set(self.secret_settings)) == len(self.secret_settings)
+        return len(filled_settings(self.secret_settings)) == len(self.secret_settings)
 
     @property
     def livemode(self) -> bool:
-        return settings.STRIPE_SECRET_KEY.startswith("sk_live_")
+        # Secret and restricted keys name their mode: sk_live_..., rk_live_...
+        return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 
     def quote(self, amount: Decimal) -> Quote:
         currency = settings.PLATFORM_CURRENCY.upper()

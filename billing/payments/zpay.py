@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.models import TopUpOrder
-from billing.payments import Action, Notification, Quote, WebhookError, secrets_set
+from billing.payments import Action, Notification, Quote, WebhookError, filled_settings
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -31,14 +31,14 @@ METHODS = ("alipay", "wxpay")
 
 
 class ZpayProvider:
-    name: str = TopUpOrder.Provider.ZPAY
+    name: str = TopUpOrder.Provider.ZPAY.value
     label: StrOrPromise = gettext_lazy("WeChat Pay / Alipay (ZPAY)")
     secret_settings: tuple[str, ...] = ("ZPAY_PID", "ZPAY_KEY")
     # ZPAY has no test mode: every order is live.
     livemode = True
 
     def is_configured(self) -> bool:
-        return len(secrets_set(self.secret_settings)) == len(self.secret_settings)
+        return len(filled_settings(self.secret_settings)) == len(self.secret_settings)
 
     def quote(self, amount: Decimal) -> Quote:
         rate = Decimal(settings.ZPAY_EXCHANGE_RATE)

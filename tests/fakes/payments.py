@@ -58,13 +58,15 @@ def stripe_session_event(
     event = load(f"stripe_{kind.replace('.', '_')}")
     event["livemode"] = order.livemode
     event["data"]["object"].update(
-        client_reference_id=str(order.pk),
-        metadata={"order_id": str(order.pk)},
-        amount_subtotal=cents(order),
-        amount_total=cents(order),
-        currency=order.currency.lower(),
-        livemode=order.livemode,
-        **session,
+        {
+            "client_reference_id": str(order.pk),
+            "metadata": {"order_id": str(order.pk)},
+            "amount_subtotal": cents(order),
+            "amount_total": cents(order),
+            "currency": order.currency.lower(),
+            "livemode": order.livemode,
+            **session,
+        }
     )
     return event
 
@@ -74,13 +76,15 @@ def stripe_refund_event(order: TopUpOrder, **charge: Any) -> dict[str, Any]:
     event = load("stripe_charge_refunded")
     event["livemode"] = order.livemode
     event["data"]["object"].update(
-        amount=cents(order),
-        amount_captured=cents(order),
-        amount_refunded=cents(order),
-        currency=order.currency.lower(),
-        metadata={"order_id": str(order.pk)},
-        livemode=order.livemode,
-        **charge,
+        {
+            "amount": cents(order),
+            "amount_captured": cents(order),
+            "amount_refunded": cents(order),
+            "currency": order.currency.lower(),
+            "metadata": {"order_id": str(order.pk)},
+            "livemode": order.livemode,
+            **charge,
+        }
     )
     return event
 
@@ -108,7 +112,12 @@ def creem_checkout_event(order: TopUpOrder, **order_fields: Any) -> dict[str, An
         mode=creem_mode(order),
     )
     checkout["order"].update(
-        amount=cents(order), currency=order.currency, mode=creem_mode(order), **order_fields
+        {
+            "amount": cents(order),
+            "currency": order.currency,
+            "mode": creem_mode(order),
+            **order_fields,
+        }
     )
     return event
 
@@ -122,10 +131,12 @@ def creem_refund_event(order: TopUpOrder, **refund: Any) -> dict[str, Any]:
         amount=cents(order), amount_paid=cents(order), refunded_amount=cents(order)
     )
     obj.update(
-        refund_amount=cents(order),
-        refund_currency=order.currency,
-        mode=creem_mode(order),
-        **refund,
+        {
+            "refund_amount": cents(order),
+            "refund_currency": order.currency,
+            "mode": creem_mode(order),
+            **refund,
+        }
     )
     return event
 
@@ -147,6 +158,6 @@ def zpay_sign(params: dict[str, str], *, key: str = ZPAY_KEY) -> str:
 def zpay_notify(order: TopUpOrder, *, key: str = ZPAY_KEY, **fields: str) -> dict[str, str]:
     """The signed notify parameters ZPAY sends when `order` is paid; `fields` override."""
     params = load("zpay_notify")
-    params.update(out_trade_no=order.pk.hex, money=f"{order.charged_amount:.2f}", **fields)
+    params.update({"out_trade_no": order.pk.hex, "money": f"{order.charged_amount:.2f}", **fields})
     params["sign"] = zpay_sign(params, key=key)
     return params
