@@ -202,13 +202,15 @@ def expire_stale_holds(*, batch_size: int = 500) -> int:
 
 
 def credit_paid_order(*, order_id: str, provider_reference: str = "") -> bool:
-    """Mark a pending order paid, credit it and issue its invoice, in one transaction, once.
+    """Mark an unpaid order paid, credit it and issue its invoice, in one transaction, once.
 
-    Returns False when the order was not pending (already paid, failed, refunded...).
-    The payment confirmation email goes out through Celery after the commit.
+    An expired order is still credited: its payment completed late, and money received is
+    never kept without credit. Returns False when the order was already paid, failed or
+    refunded. The payment confirmation email goes out through Celery after the commit.
     """
+    unpaid = (TopUpOrder.Status.PENDING, TopUpOrder.Status.EXPIRED)
     with transaction.atomic():
-        paid = TopUpOrder.objects.filter(pk=order_id, status=TopUpOrder.Status.PENDING).update(
+        paid = TopUpOrder.objects.filter(pk=order_id, status__in=unpaid).update(
             status=TopUpOrder.Status.PAID,
             paid_at=timezone.now(),
             provider_reference=provider_reference or F("provider_reference"),
@@ -229,6 +231,13 @@ def credit_paid_order(*, order_id: str, provider_reference: str = "") -> bool:
 
         transaction.on_commit(lambda: send_payment_confirmation_task.delay(str(order.pk)))
         return True
+
+
+def expire_abandoned_orders() -> int:
+    """Mark orders still unpaid after TOPUP_ORDER_TTL as expired (a late payment still counts)."""
+    cutoff = timezone.now() - settings.TOPUP_ORDER_TTL
+    abandoned = TopUpOrder.objects.filter(status=TopUpOrder.Status.PENDING, created_at__lt=cutoff)
+    return abandoned.update(status=TopUpOrder.Status.EXPIRED)
 
 
 def refund_order(*, order_id: str, actor_id: int | None, reason: str) -> LedgerEntry:

@@ -18,6 +18,11 @@ def expire_stale_holds() -> int:
 
 
 @shared_task
+def expire_abandoned_orders() -> int:
+    return ledger.expire_abandoned_orders()
+
+
+@shared_task
 def reconcile_wallets() -> int:
     """Check every wallet against its ledger and open holds; alert Billing staff on a mismatch."""
     mismatches = ledger.find_mismatches()

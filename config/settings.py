@@ -357,6 +357,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.expire_stale_holds",
         "schedule": crontab(minute="*/5"),
     },
+    "expire-abandoned-orders": {
+        "task": "billing.tasks.expire_abandoned_orders",
+        "schedule": crontab(minute=23),
+    },
     "reconcile-wallets": {
         "task": "billing.tasks.reconcile_wallets",
         "schedule": crontab(hour=4, minute=7),
@@ -370,6 +374,8 @@ API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
 PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", "USD")
 # A gateway request's hold expires (and is released) if it has not settled by then.
 HOLD_TTL = timedelta(seconds=env_int("HOLD_TTL_SECONDS", 15 * 60))
+# A top-up order still unpaid after this shows as expired (a late payment is still credited).
+TOPUP_ORDER_TTL = timedelta(hours=env_int("TOPUP_ORDER_TTL_HOURS", 48))
 # Top-up amounts offered in the console, and the range a user may type, in PLATFORM_CURRENCY.
 TOPUP_PRESETS = env_list("TOPUP_PRESETS", "5,10,20,50,100")
 TOPUP_MINIMUM = env("TOPUP_MINIMUM", "1")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from billing import ledger
 from billing.models import Hold, LedgerEntry, RedemptionCode, TopUpOrder, Wallet
-from billing.tasks import expire_stale_holds, reconcile_wallets
+from billing.tasks import expire_abandoned_orders, expire_stale_holds, reconcile_wallets
 
 pytestmark = pytest.mark.django_db
 DOLLAR = 10**9
@@ -223,6 +223,19 @@ def test_a_paid_order_is_credited_once_with_an_invoice_and_an_email(
     assert order.invoice.number.startswith("TG-")
     assert len(mail.outbox) == 1
     assert "10.00 USD" in mail.outbox[0].subject
+
+
+def test_abandoned_orders_expire_but_a_late_payment_is_still_credited(user: User):
+    old, recent = make_order(user), make_order(user)
+    TopUpOrder.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+
+    assert expire_abandoned_orders.delay().get() == 1
+    assert TopUpOrder.objects.get(pk=recent.pk).status == "pending"
+    assert TopUpOrder.objects.get(pk=old.pk).status == "expired"
+
+    assert ledger.credit_paid_order(order_id=str(old.pk))
+    assert TopUpOrder.objects.get(pk=old.pk).status == "paid"
+    assert wallet_of(user).balance == 10 * DOLLAR
 
 
 def test_a_failed_order_is_never_credited(user: User):

@@ -51,17 +51,6 @@ def post(client: Client, event: dict[str, Any] | bytes, **headers: str) -> Any:
     return client.post(URL, data=body, content_type="application/json", headers=headers)
 
 
-def topups() -> int:
-    return LedgerEntry.objects.filter(kind=LedgerEntry.Kind.TOPUP).count()
-
-
-def assert_not_credited(order: TopUpOrder) -> None:
-    order.refresh_from_db()
-    assert order.status == TopUpOrder.Status.PENDING
-    assert topups() == 0
-    assert not WebhookEvent.objects.exists()
-
-
 def test_a_completed_checkout_credits_the_wallet_once(client: Client, user: User):
     order = make_order(user)
 
@@ -85,7 +74,7 @@ def test_the_same_event_replayed_20_times_credits_once(client: Client, user: Use
     statuses = {post(client, body).status_code for _ in range(20)}
 
     assert statuses == {200}
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert Wallet.objects.get(pk=user.pk).balance == order.credit_amount
 
 
@@ -107,7 +96,7 @@ def test_a_bad_or_missing_signature_is_refused(
     response = post(client, body, **{"creem-signature": signature(body)})
 
     assert (response.status_code, response.content) == (400, reason)
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
@@ -120,7 +109,7 @@ def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
     response = post(client, bytes(altered), **{"creem-signature": signature})
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize("secret", ["CREEM_WEBHOOK_SECRET", "CREEM_API_KEY", "CREEM_PRODUCT_ID"])
@@ -132,7 +121,7 @@ def test_any_empty_secret_turns_the_endpoint_off(client: Client, user: User, set
     response = post(client, body, **{"creem-signature": fake.creem_signature(body, secret="")})
 
     assert response.status_code == 404
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize(
@@ -150,7 +139,7 @@ def test_an_event_that_does_not_match_the_order_is_refused(
     response = post(client, fake.creem_checkout_event(order, **order_fields))
 
     assert (response.status_code, response.content) == (400, reason)
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_order_made_for_another_provider_is_not_credited(client: Client, user: User):
@@ -159,7 +148,7 @@ def test_an_order_made_for_another_provider_is_not_credited(client: Client, user
     response = post(client, fake.creem_checkout_event(order))
 
     assert (response.status_code, response.content) == (400, b"order belongs to another provider")
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize("mode", ["test", "sandbox"])
@@ -174,7 +163,7 @@ def test_a_test_mode_event_never_credits_a_live_order(client: Client, user: User
         400,
         b"test/live mode does not match the order",
     )
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_live_event_does_not_credit_a_test_order(client: Client, user: User):
@@ -185,7 +174,7 @@ def test_a_live_event_does_not_credit_a_test_order(client: Client, user: User):
     response = post(client, event)
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_checkout_whose_order_is_not_paid_is_acknowledged_and_ignored(client: Client, user: User):
@@ -194,7 +183,7 @@ def test_a_checkout_whose_order_is_not_paid_is_acknowledged_and_ignored(client: 
     response = post(client, fake.creem_checkout_event(order, status="pending"))
 
     assert response.status_code == 200
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_other_event_types_are_acknowledged_and_ignored(client: Client, user: User):
@@ -204,7 +193,7 @@ def test_other_event_types_are_acknowledged_and_ignored(client: Client, user: Us
     response = post(client, event)
 
     assert response.status_code == 200
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_signed_body_that_is_not_an_event_is_refused(client: Client):
@@ -220,7 +209,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: Client, user: Us
     response = post(client, fake.creem_checkout_event(order))
 
     assert response.status_code == 413
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_refund_takes_the_credit_back_once(client: Client, user: User):
@@ -373,5 +362,5 @@ def test_twenty_concurrent_deliveries_credit_once(make_user: Callable[..., User]
         thread.join()
 
     assert statuses == [200] * 20
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert WebhookEvent.objects.count() == 1

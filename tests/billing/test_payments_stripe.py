@@ -52,17 +52,6 @@ def post(client: Client, event: dict[str, Any] | bytes, **headers: str) -> Any:
     return client.post(URL, data=body, content_type="application/json", headers=headers)
 
 
-def topups() -> int:
-    return LedgerEntry.objects.filter(kind=LedgerEntry.Kind.TOPUP).count()
-
-
-def assert_not_credited(order: TopUpOrder) -> None:
-    order.refresh_from_db()
-    assert order.status == TopUpOrder.Status.PENDING
-    assert topups() == 0
-    assert not WebhookEvent.objects.exists()
-
-
 def test_a_paid_checkout_credits_the_wallet_once(client: Client, user: User):
     order = make_order(user)
 
@@ -86,7 +75,7 @@ def test_the_same_event_replayed_20_times_credits_once(client: Client, user: Use
     statuses = {post(client, body).status_code for _ in range(20)}
 
     assert statuses == {200}
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert Wallet.objects.get(pk=user.pk).balance == order.credit_amount
 
 
@@ -120,7 +109,7 @@ def test_a_bad_or_missing_signature_is_refused(
 
     assert response.status_code == 400
     assert response.content == b"invalid signature"
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
@@ -133,7 +122,7 @@ def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
     response = post(client, bytes(altered), **{"Stripe-Signature": signature})
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_signature_older_than_five_minutes_is_refused(client: Client, user: User):
@@ -144,7 +133,7 @@ def test_a_signature_older_than_five_minutes_is_refused(client: Client, user: Us
     response = post(client, body, **{"Stripe-Signature": stale})
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_empty_webhook_secret_turns_the_endpoint_off(client: Client, user: User, settings):
@@ -155,7 +144,7 @@ def test_an_empty_webhook_secret_turns_the_endpoint_off(client: Client, user: Us
     response = post(client, body, **{"Stripe-Signature": fake.stripe_signature(body, secret="")})
 
     assert response.status_code == 404
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +162,7 @@ def test_an_event_that_does_not_match_the_order_is_refused(
     response = post(client, fake.stripe_session_event(order, **session))
 
     assert (response.status_code, response.content) == (400, reason)
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_order_made_for_another_provider_is_not_credited(client: Client, user: User):
@@ -182,7 +171,7 @@ def test_an_order_made_for_another_provider_is_not_credited(client: Client, user
     response = post(client, fake.stripe_session_event(order))
 
     assert (response.status_code, response.content) == (400, b"order belongs to another provider")
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_event_for_an_unknown_order_is_refused(client: Client, user: User):
@@ -192,7 +181,7 @@ def test_an_event_for_an_unknown_order_is_refused(client: Client, user: User):
     response = post(client, event)
 
     assert (response.status_code, response.content) == (400, b"unknown order")
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_test_mode_event_never_credits_a_live_order(client: Client, user: User):
@@ -203,7 +192,7 @@ def test_a_test_mode_event_never_credits_a_live_order(client: Client, user: User
     response = post(client, event)
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_a_refused_event_is_acted_on_when_delivered_again_correctly(client: Client, user: User):
@@ -214,19 +203,29 @@ def test_a_refused_event_is_acted_on_when_delivered_again_correctly(client: Clie
     response = post(client, event)
 
     assert response.status_code == 200
-    assert topups() == 1
+    assert fake.count_topups() == 1
 
 
-def test_a_payment_for_an_expired_order_is_not_credited_and_is_flagged(
-    client: Client, user: User, caplog: pytest.LogCaptureFixture
-):
+def test_a_late_payment_for_an_expired_order_is_credited(client: Client, user: User):
     order = make_order(user, status=TopUpOrder.Status.EXPIRED)
 
     response = post(client, fake.stripe_session_event(order))
 
     assert response.status_code == 200
-    assert topups() == 0
-    assert f"received for order {order.pk}, which is expired" in caplog.text
+    assert fake.count_topups() == 1
+    assert Wallet.objects.get(pk=user.pk).balance == order.credit_amount
+
+
+def test_a_payment_for_a_failed_order_is_not_credited_and_is_flagged(
+    client: Client, user: User, caplog: pytest.LogCaptureFixture
+):
+    order = make_order(user, status=TopUpOrder.Status.FAILED)
+
+    response = post(client, fake.stripe_session_event(order))
+
+    assert response.status_code == 200
+    assert fake.count_topups() == 0
+    assert f"received for order {order.pk}, which is failed" in caplog.text
 
 
 def test_an_unpaid_completed_session_is_acknowledged_and_waits(client: Client, user: User):
@@ -235,7 +234,7 @@ def test_an_unpaid_completed_session_is_acknowledged_and_waits(client: Client, u
     response = post(client, fake.stripe_session_event(order, payment_status="unpaid"))
 
     assert response.status_code == 200
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_asynchronous_payment_that_succeeds_credits_the_order(client: Client, user: User):
@@ -248,7 +247,7 @@ def test_an_asynchronous_payment_that_succeeds_credits_the_order(client: Client,
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == TopUpOrder.Status.PAID
-    assert topups() == 1
+    assert fake.count_topups() == 1
 
 
 def test_an_asynchronous_payment_that_fails_marks_the_order_failed(client: Client, user: User):
@@ -260,7 +259,7 @@ def test_an_asynchronous_payment_that_fails_marks_the_order_failed(client: Clien
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == TopUpOrder.Status.FAILED
-    assert topups() == 0
+    assert fake.count_topups() == 0
 
 
 def test_an_unknown_event_type_is_acknowledged_and_ignored(client: Client, user: User):
@@ -270,7 +269,7 @@ def test_an_unknown_event_type_is_acknowledged_and_ignored(client: Client, user:
     response = post(client, event)
 
     assert response.status_code == 200
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: Client, user: User, settings):
@@ -281,7 +280,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: Client, user: Us
     response = post(client, event)
 
     assert response.status_code == 413
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_only_post_is_accepted(client: Client):
@@ -463,6 +462,6 @@ def test_twenty_concurrent_deliveries_credit_once(make_user: Callable[..., User]
         thread.join()
 
     assert statuses == [200] * 20
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert WebhookEvent.objects.count() == 1
     assert json.loads(body)["id"] == WebhookEvent.objects.get().event_id

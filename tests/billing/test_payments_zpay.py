@@ -51,17 +51,6 @@ def flip_last_digit(signature: str) -> str:
     return signature[:-1] + ("1" if signature.endswith("0") else "0")
 
 
-def topups() -> int:
-    return LedgerEntry.objects.filter(kind=LedgerEntry.Kind.TOPUP).count()
-
-
-def assert_not_credited(order: TopUpOrder) -> None:
-    order.refresh_from_db()
-    assert order.status == TopUpOrder.Status.PENDING
-    assert topups() == 0
-    assert not WebhookEvent.objects.exists()
-
-
 def test_a_paid_notify_credits_the_wallet_and_answers_success(client: Client, user: User):
     order = make_order(user)
 
@@ -84,7 +73,7 @@ def test_a_notify_posted_as_a_form_is_accepted_too(client: Client, user: User):
     response = client.post(URL, fake.zpay_notify(order))
 
     assert (response.status_code, response.content) == (200, b"success")
-    assert topups() == 1
+    assert fake.count_topups() == 1
 
 
 def test_the_same_notify_replayed_20_times_credits_once_and_always_answers_success(
@@ -96,7 +85,7 @@ def test_the_same_notify_replayed_20_times_credits_once_and_always_answers_succe
     answers = {notify(client, params).content for _ in range(20)}
 
     assert answers == {b"success"}
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert Wallet.objects.get(pk=user.pk).balance == order.credit_amount
 
 
@@ -109,7 +98,7 @@ def test_a_second_trade_for_a_paid_order_is_flagged_for_staff_and_not_credited(
     response = notify(client, fake.zpay_notify(order, trade_no="2025021915500000000000002"))
 
     assert response.content == b"success"
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert "Payment 2025021915500000000000002 received" in caplog.text
 
 
@@ -138,7 +127,7 @@ def test_a_bad_missing_or_altered_signature_is_refused(
     response = notify(client, tamper(fake.zpay_notify(order)))
 
     assert (response.status_code, response.content) == (400, reason)
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
@@ -150,7 +139,7 @@ def test_one_altered_byte_breaks_the_signature(client: Client, user: User):
     response = client.get(f"{URL}?{altered.decode()}")
 
     assert response.status_code == 400
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize("secret", ["ZPAY_KEY", "ZPAY_PID"])
@@ -161,7 +150,7 @@ def test_any_empty_secret_turns_the_endpoint_off(client: Client, user: User, set
     response = notify(client, fake.zpay_notify(order, key=""))
 
     assert response.status_code == 404
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +173,7 @@ def test_a_signed_notify_that_does_not_match_the_order_is_refused(
     response = notify(client, fake.zpay_notify(order, **fields))
 
     assert (response.status_code, response.content) == (400, reason)
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_order_in_another_currency_is_not_credited(client: Client, user: User):
@@ -193,7 +182,7 @@ def test_an_order_in_another_currency_is_not_credited(client: Client, user: User
     response = notify(client, fake.zpay_notify(order))
 
     assert (response.status_code, response.content) == (400, b"currency does not match the order")
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_order_made_for_another_provider_is_not_credited(client: Client, user: User):
@@ -202,7 +191,7 @@ def test_an_order_made_for_another_provider_is_not_credited(client: Client, user
     response = notify(client, fake.zpay_notify(order))
 
     assert (response.status_code, response.content) == (400, b"order belongs to another provider")
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_an_oversized_notify_is_refused_before_it_is_read(client: Client, user: User, settings):
@@ -212,7 +201,7 @@ def test_an_oversized_notify_is_refused_before_it_is_read(client: Client, user: 
     response = notify(client, fake.zpay_notify(order, param="x" * 512))
 
     assert response.status_code == 413
-    assert_not_credited(order)
+    fake.assert_not_credited(order)
 
 
 def test_only_get_and_post_are_accepted(client: Client):
@@ -303,5 +292,5 @@ def test_twenty_concurrent_notifies_credit_once(make_user: Callable[..., User]):
         thread.join()
 
     assert answers == [b"success"] * 20
-    assert topups() == 1
+    assert fake.count_topups() == 1
     assert WebhookEvent.objects.count() == 1

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from billing.models import TopUpOrder
+from billing.models import LedgerEntry, TopUpOrder, WebhookEvent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "payments"
 
@@ -161,3 +161,15 @@ def zpay_notify(order: TopUpOrder, *, key: str = ZPAY_KEY, **fields: str) -> dic
     params.update({"out_trade_no": order.pk.hex, "money": f"{order.charged_amount:.2f}", **fields})
     params["sign"] = zpay_sign(params, key=key)
     return params
+
+
+def count_topups() -> int:
+    return LedgerEntry.objects.filter(kind=LedgerEntry.Kind.TOPUP).count()
+
+
+def assert_not_credited(order: TopUpOrder) -> None:
+    """The order is still pending and no money or event was recorded for it."""
+    order.refresh_from_db()
+    assert order.status == TopUpOrder.Status.PENDING
+    assert count_topups() == 0
+    assert not WebhookEvent.objects.exists()
