@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -44,9 +45,11 @@ def api_keys(request: AuthenticatedRequest) -> HttpResponse:
         token, raw_key = ApiToken.objects.issue(
             user=request.user, **{field: form.cleaned_data[field] for field in form.Meta.fields}
         )
-        return render(
-            request, "accounts/api_key_created.html", {"token": token, "raw_key": raw_key}
-        )
+        context = {"token": token, "raw_key": raw_key}
+        response = render(request, "accounts/api_key_created.html", context)
+        # The key is on this page only: no browser or proxy may keep a copy.
+        add_never_cache_headers(response)
+        return response
     tokens = request.user.api_tokens.all()
     return render(request, "accounts/api_keys.html", {"tokens": tokens, "form": form})
 

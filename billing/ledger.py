@@ -141,13 +141,15 @@ def settle(*, request_id: str, cost: int) -> LedgerEntry:
         hold = Hold.objects.select_for_update().filter(request_id=request_id).first()
         if hold is None:
             raise UnknownHold(request_id)
-        if hold.status != Hold.Status.OPEN:
+        if hold.status == Hold.Status.SETTLED:
             return LedgerEntry.objects.get(idempotency_key=f"charge:{request_id}")
+        # A request that outlived its hold (expired by the beat task) is still billed.
+        still_held = hold.amount if hold.status == Hold.Status.OPEN else 0
         wallet = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
-        payable = max(wallet.balance - (wallet.held - hold.amount), 0)
+        payable = max(wallet.balance - (wallet.held - still_held), 0)
         charged = min(cost, payable)
         Wallet.objects.filter(pk=wallet.pk).update(
-            balance=F("balance") - charged, held=F("held") - hold.amount
+            balance=F("balance") - charged, held=F("held") - still_held
         )
         watch_low_balance(wallet, wallet.balance - charged)
         hold.status, hold.charged, hold.uncollected = Hold.Status.SETTLED, charged, cost - charged

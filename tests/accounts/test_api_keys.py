@@ -49,6 +49,7 @@ def test_a_key_created_in_the_console_is_shown_once_and_authenticates(client: Cl
     response = client.post("/keys/", {"name": "laptop", "allowed_models": "gpt-4o, deepseek-chat"})
 
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     shown = re.search(r"sk-[A-Za-z0-9]{48}", response.content.decode())
     assert shown
     key = shown.group(0)

@@ -197,6 +197,20 @@ def test_stale_holds_expire_and_are_recorded(user: User):
     assert LedgerEntry.objects.filter(kind="hold_expiry", request_id="stale", amount=0).count() == 1
 
 
+def test_a_request_that_outlived_its_hold_is_still_billed_once(user: User):
+    fund(user, 10)
+    ledger.reserve(user_id=user.pk, amount=3 * DOLLAR, request_id="slow")
+    Hold.objects.filter(request_id="slow").update(expires_at=timezone.now() - timedelta(seconds=1))
+    expire_stale_holds.delay()
+
+    ledger.settle(request_id="slow", cost=2 * DOLLAR)
+    ledger.settle(request_id="slow", cost=2 * DOLLAR)
+
+    wallet = wallet_of(user)
+    assert (wallet.balance, wallet.held) == (8 * DOLLAR, 0)
+    assert LedgerEntry.objects.filter(kind="charge", request_id="slow").count() == 1
+
+
 def make_order(user: User, *, dollars: int = 10, status: str = "pending") -> TopUpOrder:
     return TopUpOrder.objects.create(
         user=user,
