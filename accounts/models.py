@@ -251,6 +251,9 @@ class ApiToken(models.Model):
     def is_usable(self, *, now: datetime | None = None) -> bool:
         return self.enabled and not self.is_expired(now=now) and self.user.is_active
 
+    def allows_model(self, model: str) -> bool:
+        return not self.allowed_models or model in self.allowed_models
+
     def allows_ip(self, ip: str) -> bool:
         if not self.allowed_ips:
             return True

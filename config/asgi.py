@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
+from asgiref.sync import sync_to_async
 from django.core.asgi import get_asgi_application
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
@@ -20,6 +22,8 @@ async def serve_lifespan(receive: Receive, send: Send) -> None:
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            # The gateway's database work runs in Django's sync thread: close its connection.
+            await sync_to_async(connections.close_all)()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -370,6 +370,18 @@ CELERY_BEAT_SCHEDULE = {
 # API keys: `sk-` + 48 base62 characters (285 bits); `last_used_at` is written once a minute.
 API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# Gateway: upstream channels may reach these private ranges (self-hosted models); by default
+# only public addresses, so a channel's base URL cannot reach this network (SSRF).
+UPSTREAM_ALLOWED_PRIVATE_NETWORKS = env_list("UPSTREAM_ALLOWED_PRIVATE_NETWORKS")
+# Largest request body accepted on /v1, in bytes.
+GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 8 * 1024 * 1024)
+# Output tokens assumed for the hold when a request does not set max_tokens.
+GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS = env_int("GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS", 4096)
+# A channel that failed (connect error, timeout, 429, 5xx) is skipped for this long.
+GATEWAY_CHANNEL_COOLDOWN_SECONDS = env_int("GATEWAY_CHANNEL_COOLDOWN_SECONDS", 30)
+# Record the client's IP address in usage logs (off: the policy keeps usage metadata minimal).
+USAGE_LOG_CLIENT_IP = env_bool("USAGE_LOG_CLIENT_IP", False)
+
 # Billing: amounts are nano-units of the platform currency (billing/money.py).
 PLATFORM_CURRENCY = env("PLATFORM_CURRENCY", "USD")
 # A gateway request's hold expires (and is released) if it has not settled by then.

@@ -1,49 +1,38 @@
 """The `/v1` API as a lean ASGI app beside Django (ARCHITECTURE.md, "Two server paths").
 
 Django's per-request machinery is skipped here, so this module does itself what middleware
-does for console paths: Host validation and OpenAI-shaped errors. Cookie sessions never
-authenticate `/v1`; only `Authorization: Bearer sk-…` or `x-api-key` do, with one policy.
+does for console paths: Host validation, a body size limit, request ids and OpenAI-shaped
+errors. Cookie sessions never authenticate `/v1`; only `Authorization: Bearer sk-…` or
+`x-api-key` do, with one policy.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from accounts.models import ApiToken
+from billing.models import Price, Wallet
+from gateway import proxy
+from gateway.errors import INVALID_API_KEY, ApiError, invalid_request, model_not_found
+from gateway.metering import Call
+from gateway.models import Channel
+from gateway.validation import parse_json, read_spec
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
-
-class ApiError(Exception):
-    """An error answered in OpenAI's shape: {"error": {"message", "type", "param", "code"}}."""
-
-    def __init__(self, status: int, message: str, *, type: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.code = code
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "error": {"message": self.message, "type": self.type, "param": None, "code": self.code}
-        }
-
-
-INVALID_API_KEY = ApiError(
-    401,
-    "Incorrect API key provided. You can find your API keys in the Tokengate console.",
-    type="invalid_request_error",
-    code="invalid_api_key",
-)
+ENDPOINTS = {
+    "/v1/chat/completions": "chat",
+    "/v1/completions": "completions",
+    "/v1/embeddings": "embeddings",
+}
 
 
 def header_values(scope: Scope, name: bytes) -> list[str]:
@@ -67,49 +56,102 @@ def check_host(scope: Scope) -> None:
     hosts = header_values(scope, b"host")
     domain, _port = split_domain_port(hosts[0]) if len(hosts) == 1 else ("", "")
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-        raise ApiError(
-            400, "Invalid Host header.", type="invalid_request_error", code="invalid_host"
-        )
+        raise ApiError(400, "Invalid Host header.", code="invalid_host")
 
 
-def authenticate_request(scope: Scope) -> ApiToken:
+def client_ip(scope: Scope) -> str:
+    return scope["client"][0] if scope.get("client") else ""
+
+
+def authenticate(scope: Scope) -> ApiToken:
     token = ApiToken.objects.authenticate(presented_api_key(scope))
-    client_ip = scope["client"][0] if scope.get("client") else ""
-    if token is None or not token.allows_ip(client_ip):
+    if token is None or not token.allows_ip(client_ip(scope)):
         raise INVALID_API_KEY
     token.record_use()
     return token
 
 
+def available_models(token: ApiToken) -> list[str]:
+    """Models this key may use: served by an enabled channel open to its plan, and priced."""
+    wallet = Wallet.objects.filter(pk=token.user_id).first()
+    plan_id = wallet.plan_id if wallet else None
+    served = {
+        model
+        for channel in Channel.objects.filter(enabled=True)
+        if channel.plan_id is None or channel.plan_id == plan_id
+        for model in channel.served_models
+    }
+    priced = {price.model for price in Price.objects.in_force()}
+    return sorted(model for model in served & priced if token.allows_model(model))
+
+
 async def list_models(scope: Scope) -> dict[str, Any]:
-    await sync_to_async(authenticate_request)(scope)
-    # The model catalog arrives with the gateway's channels; until then no model is served.
-    return {"object": "list", "data": []}
-
-
-ROUTES = {("GET", "/v1/models"): list_models}
-
-
-async def send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(payload)).encode()),
+    token = await proxy.in_thread(authenticate, scope)
+    models = await proxy.in_thread(available_models, token)
+    data = [
+        {"id": model, "object": "model", "created": 0, "owned_by": "tokengate"} for model in models
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    return {"object": "list", "data": data}
+
+
+async def read_body(scope: Scope, receive: Receive) -> bytes:
+    declared = header_values(scope, b"content-length")
+    limit = settings.GATEWAY_MAX_BODY_BYTES
+    if declared and declared[0].isdigit() and int(declared[0]) > limit:
+        raise ApiError(413, "The request body is too large.", code="request_too_large")
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError(400, "The client disconnected.", code="client_disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "The request body is too large.", code="request_too_large")
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:
+    token = await proxy.in_thread(authenticate, scope)
+    content_type = (header_values(scope, b"content-type") or [""])[0]
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise invalid_request("Send the request body as application/json.")
+    body = parse_json(await read_body(scope, receive))
+    spec = read_spec(body, endpoint=endpoint)
+    if not token.allows_model(spec.model):
+        raise model_not_found(spec.model)
+    call = Call(
+        request_id=f"req_{uuid.uuid4().hex}",
+        token=token,
+        spec=spec,
+        client_ip=client_ip(scope) if settings.USAGE_LOG_CLIENT_IP else None,
+    )
+    await proxy.forward(call, body, receive, send)
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: Mapping[str, str]
+) -> None:
+    payload = json.dumps(body).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    head += [(name.encode(), value.encode()) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": payload})
 
 
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
+    path, method = scope["path"].rstrip("/"), scope["method"]
     try:
         check_host(scope)
-        path = scope["path"].rstrip("/")
-        handler = ROUTES.get((scope["method"], path))
-        if handler is None:
-            allowed = any(route_path == path for _method, route_path in ROUTES)
-            status = 405 if allowed else 404
-            message = f"Invalid URL ({scope['method']} {scope['path']})"
-            raise ApiError(status, message, type="invalid_request_error")
-        await send_json(send, 200, await handler(scope))
+        if path == "/v1/models" and method == "GET":
+            await send_json(send, 200, await list_models(scope), {})
+        elif path in ENDPOINTS and method == "POST":
+            await complete(scope, receive, send, ENDPOINTS[path])
+        else:
+            known = path == "/v1/models" or path in ENDPOINTS
+            message = f"Invalid URL ({method} {scope['path']})"
+            raise ApiError(405 if known else 404, message)
     except ApiError as error:
-        await send_json(send, error.status, error.body())
+        await send_json(send, error.status, error.body(), error.headers)

@@ -3,8 +3,9 @@
 Later issues extend these roles with migrations of their own as their models arrive.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from accounts import roles
 
 ROLE_PERMISSIONS = {
     "Support": ["view_user", "view_apitoken", "change_apitoken"],
@@ -15,23 +16,11 @@ ROLE_PERMISSIONS = {
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; create ours now to assign them.
-    accounts_config = apps.get_app_config("accounts")
-    accounts_config.models_module = True
-    create_permissions(accounts_config, apps=apps, verbosity=0)
-    accounts_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
-        )
+    roles.grant(apps, "accounts", ROLE_PERMISSIONS)
 
 
 def delete_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=roles.ROLES).delete()
 
 
 class Migration(migrations.Migration):

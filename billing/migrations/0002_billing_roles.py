@@ -1,7 +1,8 @@
 """Give the staff roles their billing permissions (roles come from accounts 0002)."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from accounts import roles
 
 ROLE_PERMISSIONS = {
     "Billing": [
@@ -26,30 +27,15 @@ ROLE_PERMISSIONS = {
 }
 
 
-def grant(apps, schema_editor):
-    billing_config = apps.get_app_config("billing")
-    billing_config.models_module = True
-    create_permissions(billing_config, apps=apps, verbosity=0)
-    billing_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=role)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="billing", codename__in=codenames)
-        )
+def grant_roles(apps, schema_editor):
+    roles.grant(apps, "billing", ROLE_PERMISSIONS)
 
 
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role in ROLE_PERMISSIONS:
-        group = Group.objects.get(name=role)
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="billing"))
+def revoke_roles(apps, schema_editor):
+    roles.revoke(apps, "billing", ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
     dependencies = [("billing", "0001_initial"), ("accounts", "0002_staff_roles")]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [migrations.RunPython(grant_roles, revoke_roles)]

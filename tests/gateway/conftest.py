@@ -1,0 +1,86 @@
+"""A live gateway (uvicorn in a thread, real HTTP) and a fake upstream for /v1 tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from accounts.models import ApiToken, User
+from billing import ledger
+from billing.models import Price
+from billing.money import to_nanos
+from config.asgi import application
+from gateway.models import Channel
+from tests.fakes.upstream import FakeUpstream
+
+MODEL = "gpt-test"
+# $1 per million input tokens and $2 per million output tokens.
+INPUT_PRICE, OUTPUT_PRICE = to_nanos("1"), to_nanos("2")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def live_gateway(settings: Any) -> Iterator[str]:
+    """The real ASGI application served over loopback; yields its /v1 base URL."""
+    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    port = free_port()
+    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_channel(upstream: FakeUpstream) -> Callable[..., Channel]:
+    def make(name: str = "primary", *, fake: FakeUpstream | None = None, **fields: Any) -> Channel:
+        values: dict[str, Any] = {
+            "provider": "openai",
+            "base_url": (fake or upstream).base_url,
+            "api_key": f"sk-upstream-secret-{name}",
+            "served_models": [MODEL],
+            "read_timeout": 5,
+        }
+        return Channel.objects.create(name=name, **{**values, **fields})
+
+    return make
+
+
+@pytest.fixture
+def customer(make_user: Callable[..., User]) -> User:
+    user = make_user("customer@example.com")
+    Price.objects.create(
+        model=MODEL, input_per_million=INPUT_PRICE, output_per_million=OUTPUT_PRICE
+    )
+    ledger.adjust_balance(
+        user_id=user.pk, amount=to_nanos("10"), reason="test", actor_id=None, idempotency_key="t"
+    )
+    return user
+
+
+@pytest.fixture
+def api_key(customer: User) -> str:
+    _token, raw_key = ApiToken.objects.issue(user=customer, name="test")
+    return raw_key
