@@ -20,6 +20,7 @@ from accounts.models import ApiToken
 from billing.models import Price, Wallet
 from gateway import proxy
 from gateway.errors import INVALID_API_KEY, ApiError, invalid_request, model_not_found
+from gateway.limits import limiter
 from gateway.metering import Call
 from gateway.models import Channel
 from gateway.validation import parse_json, read_spec
@@ -122,6 +123,8 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
     spec = read_spec(body, endpoint=endpoint)
     if not token.allows_model(spec.model):
         raise model_not_found(spec.model)
+    if token.rpm_limit or token.tpm_limit:
+        await limiter().admit(token)
     call = Call(
         request_id=f"req_{uuid.uuid4().hex}",
         token=token,

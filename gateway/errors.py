@@ -57,6 +57,13 @@ INSUFFICIENT_BALANCE = ApiError(
     code="insufficient_quota",
 )
 
+SPENDING_LIMIT_REACHED = ApiError(
+    403,
+    "This API key has reached its spending limit. Raise it in the Tokengate console.",
+    type="insufficient_quota",
+    code="spending_limit_reached",
+)
+
 NO_CHANNEL_AVAILABLE = ApiError(
     503,
     "No upstream is available for this model right now. Try again shortly.",

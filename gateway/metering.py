@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from accounts.models import ApiToken
 from billing import ledger
 from billing.models import Price, Wallet
 from billing.money import Usage, cost_of
-from gateway.errors import INSUFFICIENT_BALANCE, model_not_found
+from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
 from gateway.models import Channel, UsageLog
 from gateway.validation import RequestSpec
 
@@ -74,14 +75,27 @@ def open_call(call: Call) -> None:
     )
     multiplier = wallet.multiplier if wallet else Decimal(1)
     hold = cost_of(worst_case, call.price.rates, multiplier=multiplier)
+    check_spending_limit(call.token, hold)
     try:
         ledger.reserve(user_id=call.user_id, amount=hold, request_id=call.request_id)
     except ledger.InsufficientBalance:
         raise INSUFFICIENT_BALANCE from None
 
 
-def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int) -> None:
-    """Settle the request at its usage (or a local count) and log it, in one transaction."""
+def check_spending_limit(token: ApiToken, hold: int) -> None:
+    """A key with a spending limit may not start a request that could take it past the limit."""
+    if token.spending_limit is None:
+        return
+    spent = UsageLog.objects.filter(api_token=token).aggregate(total=Sum("cost"))["total"] or 0
+    if spent + hold > token.spending_limit:
+        raise SPENDING_LIMIT_REACHED
+
+
+def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int) -> Usage:
+    """Settle the request at its usage (or a local count) and log it, in one transaction.
+
+    Returns the usage billed, for the key's tokens-per-minute count.
+    """
     counted_locally = usage is None
     if usage is None:
         usage = Usage(
@@ -94,6 +108,7 @@ def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int
     with transaction.atomic():
         entry = ledger.settle(request_id=call.request_id, cost=cost)
         log(call, usage=usage, cost=-entry.amount, latency_ms=latency_ms, local=counted_locally)
+    return usage
 
 
 def refund_hold(call: Call, *, latency_ms: int) -> None:

@@ -24,6 +24,7 @@ from asgiref.sync import sync_to_async
 from billing.money import Usage
 from gateway import metering
 from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEOUT, ApiError
+from gateway.limits import limiter
 from gateway.metering import Call
 from gateway.providers.mock import mock_upstream
 from gateway.router import attempt_order, cool_down
@@ -46,7 +47,7 @@ mock_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncCl
     weakref.WeakKeyDictionary()
 )
 # Settlements in progress, kept referenced so a cancelled request cannot drop them.
-settling: set[asyncio.Task[None]] = set()
+settling: set[asyncio.Task[Any]] = set()
 
 
 def upstream_client(provider: str) -> httpx.AsyncClient:
@@ -71,12 +72,19 @@ async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     return await sync_to_async(function)(*args, **kwargs)
 
 
-async def settle(function: Callable[..., None], call: Call, **kwargs: Any) -> None:
+async def settle(function: Callable[..., Any], call: Call, **kwargs: Any) -> Any:
     """Run a settlement to completion even if the request is cancelled meanwhile."""
     task = asyncio.ensure_future(in_thread(function, call, **kwargs))
     settling.add(task)
     task.add_done_callback(settling.discard)
-    await asyncio.shield(task)
+    return await asyncio.shield(task)
+
+
+async def charge(call: Call, **kwargs: Any) -> None:
+    """Bill the request, then count its tokens against the key's tokens-per-minute limit."""
+    usage = await settle(metering.charge, call, **kwargs)
+    if call.token.tpm_limit:
+        await limiter().add_tokens(call.token, usage.input_tokens + usage.output_tokens)
 
 
 def elapsed_ms(started: float) -> int:
@@ -183,13 +191,7 @@ async def relay_response(
     usage = call.channel.adapter.usage(data.get("usage")) if call.channel else None
     data["model"] = call.spec.model
     call.first_token_ms = elapsed_ms(started)
-    await settle(
-        metering.charge,
-        call,
-        usage=usage,
-        output_text=output_text(data),
-        latency_ms=elapsed_ms(started),
-    )
+    await charge(call, usage=usage, output_text=output_text(data), latency_ms=elapsed_ms(started))
     payload = json.dumps(data).encode()
     await send(
         {
@@ -236,8 +238,7 @@ async def relay_stream(
         await response.aclose()
         if disconnect.done() and not disconnect.cancelled() and not state.finished:
             call.error_class = "client_disconnected"
-        await settle(
-            metering.charge,
+        await charge(
             call,
             usage=state.usage,
             output_text="".join(state.delivered),

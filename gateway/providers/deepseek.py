@@ -4,9 +4,10 @@ DeepSeek documents https://api.deepseek.com as the base URL and accepts /v1 for 
 compatibility (the "v1" has nothing to do with the model version).
 https://api-docs.deepseek.com/
 
-Reasoning models return their chain of thought as `reasoning_content` beside `content`; the
-proxy passes responses through unchanged, so there is nothing to do here for it.
-https://api-docs.deepseek.com/guides/reasoning_model
+In thinking mode (switched by the client's `thinking` field, which passes through) the chain of
+thought comes as `reasoning_content` beside `content`; the proxy passes responses through
+unchanged, so there is nothing to do here for it.
+https://api-docs.deepseek.com/guides/thinking_mode
 """
 
 from __future__ import annotations

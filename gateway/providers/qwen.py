@@ -5,7 +5,7 @@ https://www.alibabacloud.com/help/en/model-studio/base-url
 
 A stream reports usage only when stream_options.include_usage is set, which the base always
 does. `enable_thinking` (hybrid-thinking models) passes through in the body unchanged.
-https://www.alibabacloud.com/help/en/model-studio/deep-thinking
+https://help.aliyun.com/en/model-studio/deep-thinking
 
 Context-cache hits are in usage.prompt_tokens_details.cached_tokens, which the base reads.
 https://www.alibabacloud.com/help/en/model-studio/context-cache
