@@ -73,7 +73,7 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Preferences
-        fields = ("language", "time_zone", "default_model", "product_updates")
+        fields = ("language", "time_zone", "default_model", "product_updates", "content_logging")
 
 
 class CloseAccountForm(forms.Form):

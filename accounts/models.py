@@ -126,6 +126,14 @@ class Preferences(models.Model):
         default=False,
         help_text=_("Service notices about your account, security and payments are always sent."),
     )
+    content_logging = models.BooleanField(
+        _("store my prompts and responses"),
+        default=False,
+        help_text=_(
+            "Opt in to keep the content of your API calls, encrypted, for 30 days to help us "
+            "troubleshoot. Turning it off deletes what was stored."
+        ),
+    )
 
     objects = PreferencesQuerySet.as_manager()
 

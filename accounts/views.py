@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
@@ -18,14 +16,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ApiTokenForm, CloseAccountForm, PreferencesForm
-from accounts.models import ApiToken, Preferences, User
-
-if TYPE_CHECKING:
-
-    class AuthenticatedRequest(HttpRequest):
-        user: User
-else:
-    AuthenticatedRequest = HttpRequest
+from accounts.http import AuthenticatedRequest
+from accounts.models import ApiToken, Preferences
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,31 +1,22 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from billing import ledger
 from billing.forms import BillingProfileForm, RedeemForm, TopUpForm
 from billing.models import BillingProfile, Invoice, TopUpOrder, Wallet
 from billing.money import format_amount, to_decimal
 from billing.payments import ProviderError
 from billing.topups import start_topup
-
-if TYPE_CHECKING:
-    from accounts.models import User
-
-    class AuthenticatedRequest(HttpRequest):
-        user: User
-else:
-    AuthenticatedRequest = HttpRequest
 
 
 @login_required

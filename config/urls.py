@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("billing/webhooks/", include("billing.webhook_urls")),
     path("billing/", include("billing.urls")),
+    path("usage/", include("gateway.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -129,6 +129,7 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
         request_id=f"req_{uuid.uuid4().hex}",
         token=token,
         spec=spec,
+        body=body,
         client_ip=client_ip(scope) if settings.USAGE_LOG_CLIENT_IP else None,
     )
     await proxy.forward(call, body, receive, send)

@@ -7,20 +7,25 @@ reserved money ends in exactly one of `charge` (it produced output) or `refund_h
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Preferences
 from billing import ledger
 from billing.models import Price, Wallet
 from billing.money import Usage, cost_of
 from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
-from gateway.models import Channel, UsageLog
+from gateway.models import Channel, ContentLog, UsageLog
 from gateway.validation import RequestSpec
+
+# The parts of a request body that are its content (the rest is parameters).
+PROMPT_FIELDS = ("messages", "prompt", "input", "tools")
 
 
 def estimate_prompt_tokens(text: str) -> int:
@@ -44,7 +49,9 @@ class Call:
     request_id: str
     token: ApiToken
     spec: RequestSpec
+    body: dict[str, Any]
     client_ip: str | None
+    log_content: bool = False
     price: Price | None = None
     channels: list[Channel] = field(default_factory=list)
     channel: Channel | None = None
@@ -67,6 +74,9 @@ def open_call(call: Call) -> None:
         if channel.plan_id is None or channel.plan_id == plan_id
     ]
     call.price = Price.objects.current(call.spec.model)
+    call.log_content = Preferences.objects.filter(
+        user_id=call.user_id, content_logging=True
+    ).exists()
     if not call.channels or call.price is None:
         raise model_not_found(call.spec.model)
     worst_case = Usage(
@@ -108,7 +118,20 @@ def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int
     with transaction.atomic():
         entry = ledger.settle(request_id=call.request_id, cost=cost)
         log(call, usage=usage, cost=-entry.amount, latency_ms=latency_ms, local=counted_locally)
+        if call.log_content:
+            keep_content(call, output_text)
     return usage
+
+
+def keep_content(call: Call, output_text: str) -> None:
+    """Store the prompt and response, encrypted, for a user who opted in to content logging."""
+    prompt = {key: call.body[key] for key in PROMPT_FIELDS if key in call.body}
+    ContentLog.sealed(
+        request_id=call.request_id,
+        user_id=call.user_id,
+        prompt=json.dumps(prompt, ensure_ascii=False),
+        response=output_text,
+    ).save()
 
 
 def refund_hold(call: Call, *, latency_ms: int) -> None:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gateway.encryption import EncryptedTextField
+from gateway.encryption import EncryptedTextField, decrypt, encrypt
 from gateway.providers import PROVIDER_CHOICES, Provider, get_provider
 from gateway.upstream_urls import validate_upstream_url
 
@@ -155,3 +155,44 @@ class UsageLog(models.Model):
 
     def __str__(self) -> str:
         return self.request_id
+
+
+class ContentLog(models.Model):
+    """The prompt and response of one request, kept only for users who opted in (30 days).
+
+    Both are encrypted with AES-256-GCM; the associated data names the request and the part,
+    so a ciphertext moved to another row or column does not decrypt.
+    """
+
+    request_id = models.CharField(_("request id"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="content_logs"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    prompt_encrypted = models.TextField()
+    response_encrypted = models.TextField()
+
+    class Meta:
+        verbose_name = _("content log")
+        verbose_name_plural = _("content logs")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.request_id
+
+    @classmethod
+    def sealed(cls, *, request_id: str, user_id: int, prompt: str, response: str) -> ContentLog:
+        return cls(
+            request_id=request_id,
+            user_id=user_id,
+            prompt_encrypted=encrypt(prompt, associated_data=f"{request_id}:prompt"),
+            response_encrypted=encrypt(response, associated_data=f"{request_id}:response"),
+        )
+
+    @property
+    def prompt(self) -> str:
+        return decrypt(self.prompt_encrypted, associated_data=f"{self.request_id}:prompt")
+
+    @property
+    def response(self) -> str:
+        return decrypt(self.response_encrypted, associated_data=f"{self.request_id}:response")

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from gateway import views
+
+urlpatterns = [
+    path("", views.usage, name="usage"),
+]
