@@ -25,7 +25,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Profile"), {"fields": ("display_name", "avatar", "bio")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "processing_restricted",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         (_("Dates"), {"fields": ("date_joined", "last_login", "adult_confirmed_at", "closed_at")}),
     )

@@ -60,6 +60,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # The policy excludes minors: signup records when the person confirmed being 18 or older.
     adult_confirmed_at = models.DateTimeField(_("confirmed 18 or older at"), null=True, blank=True)
+    # GDPR Art. 18: while set, nothing is processed for this person (the gateway refuses).
+    processing_restricted = models.BooleanField(
+        _("processing restricted"),
+        default=False,
+        help_text=_("While set, API requests are refused (restriction of processing)."),
+    )
     # Set when the person closes the account; the account-data retention period counts from it.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 

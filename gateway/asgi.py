@@ -19,7 +19,13 @@ from django.http.request import split_domain_port, validate_host
 from accounts.models import ApiToken
 from billing.models import Price, Wallet
 from gateway import proxy
-from gateway.errors import INVALID_API_KEY, ApiError, invalid_request, model_not_found
+from gateway.errors import (
+    INVALID_API_KEY,
+    PROCESSING_RESTRICTED,
+    ApiError,
+    invalid_request,
+    model_not_found,
+)
 from gateway.limits import limiter
 from gateway.metering import Call
 from gateway.models import Channel
@@ -68,6 +74,8 @@ def authenticate(scope: Scope) -> ApiToken:
     token = ApiToken.objects.authenticate(presented_api_key(scope))
     if token is None or not token.allows_ip(client_ip(scope)):
         raise INVALID_API_KEY
+    if token.user.processing_restricted:
+        raise PROCESSING_RESTRICTED
     token.record_use()
     return token
 

@@ -57,6 +57,13 @@ INSUFFICIENT_BALANCE = ApiError(
     code="insufficient_quota",
 )
 
+PROCESSING_RESTRICTED = ApiError(
+    403,
+    "Processing of your data is restricted at your request, so API calls are refused.",
+    type="permission_error",
+    code="processing_restricted",
+)
+
 SPENDING_LIMIT_REACHED = ApiError(
     403,
     "This API key has reached its spending limit. Raise it in the Tokengate console.",

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client as DjangoClient
 from openai.types.chat import ChatCompletionMessageParam
 
 from accounts.models import User
@@ -388,3 +390,73 @@ def test_fifty_concurrent_requests_against_a_balance_for_ten_serve_at_most_ten(
     assert wallet.balance >= 0 and wallet.held == 0
     charges = LedgerEntry.objects.filter(kind="charge").count()
     assert charges == results.count(200) == UsageLog.objects.filter(status_code=200).count()
+
+
+def test_a_user_whose_processing_is_restricted_is_refused_with_403(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable
+):
+    make_channel()
+    User.objects.filter(pk=customer.pk).update(processing_restricted=True)
+
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        client(live_gateway, api_key).chat.completions.create(model=MODEL, messages=MESSAGES)
+
+    assert refused.value.code == "processing_restricted"
+    assert not Hold.objects.exists()
+
+
+def test_legacy_completions_are_forwarded_and_billed(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable, upstream: FakeUpstream
+):
+    make_channel()
+
+    completion = client(live_gateway, api_key).completions.create(model=MODEL, prompt="Say hi")
+
+    assert completion.choices[0].text
+    assert upstream.requests[0].path == "/v1/completions"
+    assert balance_of(customer) == TEN_DOLLARS - exact_cost(12, 7)
+
+
+def test_admin_pages_never_show_an_upstream_key(
+    customer: User, make_channel: Callable, make_user: Callable, settings: Any
+):
+    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    channel = make_channel(api_key="sk-upstream-ADMIN-SENTINEL")
+    staff = DjangoClient()
+    staff.force_login(make_user(superuser=True))
+
+    for page in ("/admin/gateway/channel/", f"/admin/gateway/channel/{channel.pk}/change/"):
+        body = staff.get(page).content.decode()
+        assert "ADMIN-SENTINEL" not in body
+
+    # Saving the form without typing a key keeps the stored one.
+    saved = staff.post(
+        f"/admin/gateway/channel/{channel.pk}/change/",
+        {
+            "name": channel.name,
+            "provider": "openai",
+            "base_url": channel.base_url,
+            "api_key": "",
+            "served_models": '["gpt-test"]',
+            "model_mapping": "{}",
+            "priority": "5",
+            "weight": "1",
+            "enabled": "on",
+            "connect_timeout": "10",
+            "read_timeout": "5",
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    channel.refresh_from_db()
+    assert (channel.priority, channel.api_key) == (5, "sk-upstream-ADMIN-SENTINEL")
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8080/v1", "http://169.254.169.254/latest", "http://10.0.0.5/v1", "ftp://x/"],
+)
+def test_a_channel_cannot_point_at_private_or_metadata_addresses(base_url: str):
+    channel = Channel(name="bad", provider="compatible", base_url=base_url, served_models=[MODEL])
+
+    with pytest.raises(ValidationError):
+        channel.full_clean()
