@@ -32,7 +32,7 @@ class Channel(models.Model):
     """An upstream account: where requests for some models go, and with which key."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    provider = models.CharField(_("provider"), max_length=32, choices=PROVIDER_CHOICES)
+    provider = models.CharField(_("model provider"), max_length=32, choices=PROVIDER_CHOICES)
     base_url = models.CharField(
         _("base URL"),
         max_length=500,
