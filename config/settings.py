@@ -98,6 +98,8 @@ FIELD_ENCRYPTION_KEYS = parse_field_encryption_keys(
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The console's public address, for links in emails sent from background jobs.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     # Our apps come first so their templates and translations override the libraries'.
@@ -133,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
+    "privacy.middleware.GlobalPrivacyControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -293,6 +296,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Data exports: outside MEDIA_ROOT, so no URL serves them except the owner's download.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "private")},
+    },
     "staticfiles": {
         "BACKEND": (
             "servestatic.storage.CompressedManifestStaticFilesStorage"
@@ -365,6 +373,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gateway.tasks.purge_content_logs",
         "schedule": crontab(hour=2, minute=41),
     },
+    "purge-expired-exports": {
+        "task": "privacy.tasks.purge_expired_exports",
+        "schedule": crontab(minute=53),
+    },
     "reconcile-wallets": {
         "task": "billing.tasks.reconcile_wallets",
         "schedule": crontab(hour=4, minute=7),
@@ -383,6 +395,8 @@ GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 8 * 1024 * 1024)
 GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS = env_int("GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS", 4096)
 # A channel that failed (connect error, timeout, 429, 5xx) is skipped for this long.
 GATEWAY_CHANNEL_COOLDOWN_SECONDS = env_int("GATEWAY_CHANNEL_COOLDOWN_SECONDS", 30)
+# Data exports can be downloaded for this long, then the retention job deletes them.
+DATA_EXPORT_TTL = timedelta(days=env_int("DATA_EXPORT_TTL_DAYS", 7))
 # Content logs (only for users who opted in) are deleted after this, as the policy promises.
 CONTENT_LOG_RETENTION = timedelta(days=env_int("CONTENT_LOG_RETENTION_DAYS", 30))
 # Record the client's IP address in usage logs (off: the policy keeps usage metadata minimal).

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("billing/webhooks/", include("billing.webhook_urls")),
     path("billing/", include("billing.urls")),
     path("usage/", include("gateway.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("accounts.urls")),
 ]
 

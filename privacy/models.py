@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def secrets_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Purpose(models.TextChoices):
+    CONTENT_LOGGING = "content_logging", _("content logging")
+    MARKETING_EMAILS = "marketing_emails", _("product update emails")
+    FUNCTIONAL_COOKIES = "functional_cookies", _("functional cookies")
+    ANALYTICS_COOKIES = "analytics_cookies", _("analytics cookies")
+    SALE_SHARING = "sale_sharing", _("sale or sharing of personal information")
+
+
+class ConsentNotice(models.Model):
+    """The text a person agrees to, per purpose, version and language."""
+
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent notice")
+        verbose_name_plural = _("consent notices")
+        ordering = ("purpose", "-version", "language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("purpose", "version", "language"), name="privacy_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} v{self.version} ({self.language})"
+
+
+class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
+    def of_subject(
+        self, *, user_id: int | None = None, browser_id: str = ""
+    ) -> ConsentRecordQuerySet:
+        subject = Q(pk__in=[])
+        if user_id is not None:
+            subject |= Q(user_id=user_id)
+        if browser_id:
+            subject |= Q(browser_id=browser_id)
+        return self.filter(subject)
+
+    def latest_choice(self, purpose: str) -> bool | None:
+        """The subject's current choice for `purpose`: the latest record decides."""
+        latest = self.filter(purpose=purpose).order_by("-created_at", "-id").first()
+        return None if latest is None else latest.granted
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal, never changed afterwards: the history is the evidence."""
+
+    class Method(models.TextChoices):
+        SIGNUP = "signup", _("signup")
+        SETTINGS = "settings", _("settings")
+        BANNER = "banner", _("cookie banner")
+        GPC = "gpc", _("Global Privacy Control")
+        UNSUBSCRIBE = "unsubscribe", _("unsubscribe link")
+        STAFF = "staff", _("staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_records",
+        verbose_name=_("user"),
+    )
+    browser_id = models.CharField(_("browser id"), max_length=64, blank=True, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    notice_version = models.PositiveIntegerField(_("notice version"), null=True, blank=True)
+    granted = models.BooleanField(_("granted"))
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        choice = "granted" if self.granted else "withdrawn"
+        return f"{self.purpose} {choice} ({self.method})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("Consent records are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Consent records are append-only.")
+
+
+class DataSubjectRequest(models.Model):
+    """A request to exercise a privacy right, worked against the deadlines of its regime."""
+
+    class Regime(models.TextChoices):
+        GDPR = "gdpr", _("GDPR (EU)")
+        UK_GDPR = "uk_gdpr", _("UK GDPR")
+        CCPA = "ccpa", _("CCPA (California)")
+        OTHER = "other", _("other")
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("access my data")
+        PORTABILITY = "portability", _("receive my data in a portable format")
+        RECTIFICATION = "rectification", _("correct my data")
+        ERASURE = "erasure", _("delete my data")
+        RESTRICTION = "restriction", _("restrict processing of my data")
+        OBJECTION = "objection", _("object to processing of my data")
+        WITHDRAW_CONSENT = "withdraw_consent", _("withdraw consent")
+        OPT_OUT_SALE = "opt_out_sale", _("opt out of sale or sharing")
+        LIMIT_SENSITIVE = "limit_sensitive", _("limit use of sensitive information")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        IN_PROGRESS = "in_progress", _("in progress")
+        FULFILLED = "fulfilled", _("fulfilled")
+        DENIED = "denied", _("denied")
+        CLOSED = "closed", _("closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_requests",
+        verbose_name=_("user"),
+    )
+    email = models.EmailField(_("email address"))
+    regime = models.CharField(_("regime"), max_length=16, choices=Regime.choices)
+    kind = models.CharField(_("request"), max_length=32, choices=Kind.choices)
+    details = models.TextField(_("details"), max_length=5000, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    extended = models.BooleanField(_("extended"), default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assignee"),
+    )
+
+    class Meta:
+        verbose_name = _("data subject request")
+        verbose_name_plural = _("data subject requests")
+        ordering = ("received_at",)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.email})"
+
+
+class DsarEvent(models.Model):
+    """One step of a request's history: who did what, when, and why. Never changed."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("received")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        EMAIL_VERIFIED = "email_verified", _("email verified")
+        IDENTITY_VERIFIED = "identity_verified", _("identity verified")
+        EXPORT_READY = "export_ready", _("export ready")
+        FULFILLED = "fulfilled", _("fulfilled")
+
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("Request events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def private_storage() -> Storage:
+    return storages["private"]
+
+
+def export_path(export: DataExport, filename: str) -> str:
+    return f"exports/{export.token}.zip"
+
+
+class DataExport(models.Model):
+    """A machine-readable archive of one person's data, downloadable for 7 days."""
+
+    token = models.CharField(max_length=64, unique=True, default=secrets_token)
+    request = models.OneToOneField(
+        DataSubjectRequest, on_delete=models.CASCADE, related_name="export"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    # Private storage: never under MEDIA_URL; served only by the owner's download view.
+    archive = models.FileField(upload_to=export_path, storage=private_storage)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+
+    def __str__(self) -> str:
+        return f"Export for {self.request_id}"

@@ -1,0 +1,121 @@
+"""The privacy app's own fields in the data inventory."""
+
+from __future__ import annotations
+
+from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
+from privacy.models import ConsentNotice, ConsentRecord, DataExport, DataSubjectRequest, DsarEvent
+
+PROOF_OF_CONSENT = "Demonstrating consent (GDPR Art. 7(1))"
+
+
+def consent_evidence(category: Category, *, strategy: str = "") -> Personal:
+    # Kept to prove consent was given or withdrawn; the link to the person is cut on erasure.
+    return Personal(
+        category=category,
+        purpose=PROOF_OF_CONSENT,
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.CONSENT_RECORDS,
+        erasure=Erasure.ANONYMIZE if strategy else Erasure.RETAIN,
+        strategy=strategy,
+    )
+
+
+declare(
+    ConsentNotice,
+    None,
+    id=NOT_PERSONAL,
+    purpose=NOT_PERSONAL,
+    version=NOT_PERSONAL,
+    language=NOT_PERSONAL,
+    text=NOT_PERSONAL,
+    published_at=NOT_PERSONAL,
+)
+
+declare(
+    ConsentRecord,
+    "user",
+    id=NOT_PERSONAL,
+    user=consent_evidence(Category.CONSENT, strategy="null"),
+    browser_id=consent_evidence(Category.DEVICE, strategy="blank"),
+    purpose=consent_evidence(Category.CONSENT),
+    notice_version=consent_evidence(Category.CONSENT),
+    granted=consent_evidence(Category.CONSENT),
+    method=consent_evidence(Category.CONSENT),
+    created_at=consent_evidence(Category.CONSENT),
+    ip_truncated=consent_evidence(Category.DEVICE, strategy="blank"),
+    user_agent=consent_evidence(Category.DEVICE, strategy="blank"),
+)
+
+
+def request_record(category: Category, *, export: bool = True, strategy: str = "") -> Personal:
+    # Requests and their history are kept as proof of how rights requests were handled.
+    return Personal(
+        category=category,
+        purpose="Handling privacy requests (GDPR Art. 12-22, CCPA)",
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.PRIVACY_REQUESTS,
+        export=export,
+        erasure=Erasure.ANONYMIZE if strategy else Erasure.RETAIN,
+        strategy=strategy,
+    )
+
+
+# Which staff member handled a request: the staff member's data, never in a customer's export.
+STAFF_LINK = Personal(
+    category=Category.ACCOUNT,
+    purpose="Accountability for handling privacy requests",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.PRIVACY_REQUESTS,
+    export=False,
+    erasure=Erasure.ANONYMIZE,
+    strategy="null",
+)
+# The download of a data export: never itself exported.
+EXPORT_DELIVERY = Personal(
+    category=Category.ACCOUNT,
+    purpose="Delivering a data export",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.DATA_EXPORTS,
+    export=False,
+)
+
+declare(
+    DataSubjectRequest,
+    "user",
+    id=NOT_PERSONAL,
+    user=request_record(Category.ACCOUNT, strategy="null"),
+    email=request_record(Category.CONTACT, strategy="deleted-user-email"),
+    regime=request_record(Category.SUPPORT),
+    kind=request_record(Category.SUPPORT),
+    details=request_record(Category.SUPPORT, strategy="blank"),
+    language=request_record(Category.ACCOUNT),
+    status=request_record(Category.SUPPORT),
+    received_at=request_record(Category.SUPPORT),
+    email_verified_at=request_record(Category.SUPPORT),
+    identity_verified_at=request_record(Category.SUPPORT),
+    extended=request_record(Category.SUPPORT),
+    assignee=STAFF_LINK,
+)
+
+declare(
+    DsarEvent,
+    "request__user",
+    id=NOT_PERSONAL,
+    request=request_record(Category.SUPPORT),
+    kind=request_record(Category.SUPPORT),
+    actor=STAFF_LINK,
+    note=request_record(Category.SUPPORT, strategy="blank"),
+    created_at=request_record(Category.SUPPORT),
+)
+
+declare(
+    DataExport,
+    "user",
+    id=NOT_PERSONAL,
+    token=EXPORT_DELIVERY,
+    request=NOT_PERSONAL,
+    user=EXPORT_DELIVERY,
+    archive=EXPORT_DELIVERY,
+    created_at=NOT_PERSONAL,
+    expires_at=NOT_PERSONAL,
+)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.http import AuthenticatedRequest
+from accounts.models import User
+from privacy import dsar
+from privacy.consent import (
+    BROWSER_COOKIE,
+    new_browser_id,
+    read_unsubscribe_token,
+    record_consent,
+    set_privacy_cookie,
+)
+from privacy.forms import PublicRequestForm, RequestForm
+from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, Purpose
+
+BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
+
+
+@require_POST
+def cookie_choices(request: HttpRequest) -> HttpResponse:
+    """Where the cookie banner posts: one record per optional cookie purpose."""
+    browser_id = request.COOKIES.get(BROWSER_COOKIE) or new_browser_id()
+    user = request.user if isinstance(request.user, User) else None
+    for purpose in BANNER_PURPOSES:
+        record_consent(
+            purpose=purpose,
+            granted=request.POST.get(purpose) == "on",
+            method=ConsentRecord.Method.BANNER,
+            user=user,
+            browser_id=browser_id,
+            request=request,
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    response = HttpResponseRedirect(next_url)
+    set_privacy_cookie(response, BROWSER_COOKIE, browser_id)
+    return response
+
+
+# Mail clients post the one-click unsubscribe (RFC 8058) without a CSRF token; the signed
+# token in the URL is the authorisation.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    user = read_unsubscribe_token(token)
+    if user is None:
+        return render(request, "privacy/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        record_consent(
+            purpose=Purpose.MARKETING_EMAILS,
+            granted=False,
+            method=ConsentRecord.Method.UNSUBSCRIBE,
+            user=user,
+            request=request,
+        )
+        return render(request, "privacy/unsubscribe.html", {"done": True})
+    return render(request, "privacy/unsubscribe.html", {"email": user.email})
+
+
+@login_required
+def requests(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in person's privacy requests, and a form to make one."""
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        dsar.submit_request(user=request.user, language=get_language(), **form.cleaned_data)
+        messages.success(request, _("We received your request and emailed you a confirmation."))
+        return redirect("privacy_requests")
+    own = DataSubjectRequest.objects.filter(user=request.user).order_by("-received_at")
+    rows = [(item, dsar.deadlines_of(item).respond_by) for item in own]
+    return render(request, "privacy/requests.html", {"form": form, "rows": rows})
+
+
+def public_request(request: HttpRequest) -> HttpResponse:
+    """A request from anyone, account or not; the email address is confirmed by a link."""
+    form = PublicRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        dsar.submit_request(language=get_language(), **form.cleaned_data)
+        return render(request, "privacy/public_request.html", {"received": True})
+    return render(request, "privacy/public_request.html", {"form": form})
+
+
+def confirm_request_email(request: HttpRequest, token: str) -> HttpResponse:
+    dsr = dsar.confirm_email(token)
+    status = 200 if dsr is not None else 400
+    return render(request, "privacy/request_confirmed.html", {"dsr": dsr}, status=status)
+
+
+@login_required
+def download_export(request: AuthenticatedRequest, token: str) -> FileResponse:
+    """Only the person the export is about, signed in, before it expires."""
+    export = get_object_or_404(DataExport, token=token, user=request.user)
+    if export.expires_at <= timezone.now() or not export.archive:
+        raise Http404
+    return FileResponse(
+        export.archive.open("rb"), as_attachment=True, filename="tokengate-data-export.zip"
+    )
