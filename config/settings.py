@@ -369,13 +369,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.expire_abandoned_orders",
         "schedule": crontab(minute=23),
     },
-    "purge-content-logs": {
-        "task": "gateway.tasks.purge_content_logs",
+    "retention": {
+        "task": "privacy.tasks.run_retention",
         "schedule": crontab(hour=2, minute=41),
-    },
-    "purge-expired-exports": {
-        "task": "privacy.tasks.purge_expired_exports",
-        "schedule": crontab(minute=53),
     },
     "reconcile-wallets": {
         "task": "billing.tasks.reconcile_wallets",
@@ -395,10 +391,6 @@ GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 8 * 1024 * 1024)
 GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS = env_int("GATEWAY_DEFAULT_MAX_OUTPUT_TOKENS", 4096)
 # A channel that failed (connect error, timeout, 429, 5xx) is skipped for this long.
 GATEWAY_CHANNEL_COOLDOWN_SECONDS = env_int("GATEWAY_CHANNEL_COOLDOWN_SECONDS", 30)
-# Data exports can be downloaded for this long, then the retention job deletes them.
-DATA_EXPORT_TTL = timedelta(days=env_int("DATA_EXPORT_TTL_DAYS", 7))
-# Content logs (only for users who opted in) are deleted after this, as the policy promises.
-CONTENT_LOG_RETENTION = timedelta(days=env_int("CONTENT_LOG_RETENTION_DAYS", 30))
 # Record the client's IP address in usage logs (off: the policy keeps usage metadata minimal).
 USAGE_LOG_CLIENT_IP = env_bool("USAGE_LOG_CLIENT_IP", False)
 

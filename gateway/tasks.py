@@ -1,18 +1,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
 
 from gateway.models import ContentLog
-
-
-@shared_task
-def purge_content_logs() -> int:
-    """Delete content logs older than the 30 days the privacy policy promises."""
-    cutoff = timezone.now() - settings.CONTENT_LOG_RETENTION
-    deleted, _by_model = ContentLog.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 @shared_task

@@ -7,7 +7,7 @@ through a signed link, and staff verify identity before acting on it (back offic
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -19,8 +19,17 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from privacy import deadlines
+from privacy.consent import record_consent
+from privacy.erasure import plan_erasure
 from privacy.exports import build_archive
-from privacy.models import DataExport, DataSubjectRequest, DsarEvent
+from privacy.models import (
+    ConsentRecord,
+    DataExport,
+    DataSubjectRequest,
+    DsarEvent,
+    Purpose,
+    RetentionPolicy,
+)
 
 VERIFY_SALT = "privacy.dsar.verify"
 # Requests answered with the person's data (the export).
@@ -59,6 +68,9 @@ def submit_request(
         from privacy.tasks import fulfil_export as fulfil_export_task
 
         transaction.on_commit(lambda: acknowledge_request_task.delay(str(dsr.pk)))
+        if user is not None and kind == DataSubjectRequest.Kind.ERASURE:
+            # Staff approve it (two-person rule) before it runs.
+            plan_erasure(user, request=dsr)
         if user is not None and kind in EXPORT_KINDS:
             transaction.on_commit(lambda: fulfil_export_task.delay(str(dsr.pk)))
     return dsr
@@ -108,14 +120,15 @@ def acknowledge(dsr: DataSubjectRequest) -> None:
 
 
 def fulfil_export(dsr: DataSubjectRequest) -> DataExport:
-    """Build the archive, keep it for DATA_EXPORT_TTL and send the person a download link."""
+    """Build the archive, keep it for the data-export retention period, and send a link."""
     if hasattr(dsr, "export"):
         return dsr.export
     assert dsr.user is not None, "Exports are for identified people."
     archive = build_archive(dsr.user, language=dsr.language)
     with transaction.atomic():
+        days = RetentionPolicy.objects.get(key="data_exports").days
         export = DataExport(
-            request=dsr, user=dsr.user, expires_at=timezone.now() + settings.DATA_EXPORT_TTL
+            request=dsr, user=dsr.user, expires_at=timezone.now() + timedelta(days=days)
         )
         export.archive.save("export.zip", ContentFile(archive), save=False)
         export.save()
@@ -129,3 +142,30 @@ def fulfil_export(dsr: DataSubjectRequest) -> DataExport:
         {"download_path": f"/privacy/exports/{export.token}/", "expires_at": export.expires_at},
     )
     return export
+
+
+def restrict_processing(dsr: DataSubjectRequest, *, actor: User, lift: bool = False) -> None:
+    """Art. 18: while restricted, the gateway refuses the person's requests."""
+    assert dsr.user is not None, "Restriction needs an identified person."
+    User.objects.filter(pk=dsr.user.pk).update(processing_restricted=not lift)
+    kind = DsarEvent.Kind.RESTRICTION_LIFTED if lift else DsarEvent.Kind.RESTRICTED
+    DsarEvent.objects.create(request=dsr, kind=kind, actor=actor)
+
+
+def apply_objection(dsr: DataSubjectRequest, *, actor: User) -> None:
+    """Art. 21: marketing and analytics stop for this person (recorded as withdrawals)."""
+    assert dsr.user is not None, "An objection needs an identified person."
+    for purpose in (Purpose.MARKETING_EMAILS, Purpose.ANALYTICS_COOKIES):
+        record_consent(
+            purpose=purpose, granted=False, method=ConsentRecord.Method.STAFF, user=dsr.user
+        )
+    DsarEvent.objects.create(request=dsr, kind=DsarEvent.Kind.OBJECTION_APPLIED, actor=actor)
+
+
+def record_staff_changes(dsr: DataSubjectRequest, *, actor: User, changed: list[str]) -> None:
+    """Staff changed the assignee or status in admin: each change is an event."""
+    if "assignee" in changed:
+        note = str(dsr.assignee) if dsr.assignee else ""
+        DsarEvent.objects.create(request=dsr, kind=DsarEvent.Kind.ASSIGNED, actor=actor, note=note)
+    if "status" in changed and dsr.status in DsarEvent.Kind.values:
+        DsarEvent.objects.create(request=dsr, kind=dsr.status, actor=actor)

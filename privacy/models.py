@@ -185,8 +185,14 @@ class DsarEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
         EMAIL_VERIFIED = "email_verified", _("email verified")
         IDENTITY_VERIFIED = "identity_verified", _("identity verified")
+        ASSIGNED = "assigned", _("assigned")
         EXPORT_READY = "export_ready", _("export ready")
+        RESTRICTED = "restricted", _("processing restricted")
+        RESTRICTION_LIFTED = "restriction_lifted", _("restriction lifted")
+        OBJECTION_APPLIED = "objection_applied", _("objection applied")
         FULFILLED = "fulfilled", _("fulfilled")
+        DENIED = "denied", _("denied")
+        CLOSED = "closed", _("closed")
 
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
@@ -239,3 +245,114 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"Export for {self.request_id}"
+
+
+class RetentionPolicy(models.Model):
+    """How long one kind of data is kept; seeded from the privacy policy, editable by staff."""
+
+    key = models.CharField(_("policy"), max_length=32, unique=True)
+    description = models.CharField(_("description"), max_length=200)
+    days = models.PositiveIntegerField(_("days"))
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        ordering = ("key",)
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.days} days)"
+
+
+class LegalHoldQuerySet(models.QuerySet["LegalHold"]):
+    def active(self) -> LegalHoldQuerySet:
+        return self.filter(released_at__isnull=True)
+
+
+class LegalHold(models.Model):
+    """While active, nothing about this person is purged or erased (litigation, authorities)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    objects = LegalHoldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self) -> str:
+        return f"Legal hold on user {self.user_id}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention job: what it removed, per policy."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return f"Retention run {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ErasurePlan(models.Model):
+    """An erasure: planned (dry run), approved by a second person, executed, verified."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        APPROVED = "approved", _("approved")
+        EXECUTED = "executed", _("executed")
+
+    request = models.OneToOneField(
+        DataSubjectRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="erasure"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_plans"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    plan = models.JSONField(_("erasure plan"), default=dict)
+    receipt = models.JSONField(_("receipt"), default=dict, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+
+    def __str__(self) -> str:
+        return f"Erasure of user {self.user_id} ({self.status})"
+
+
+class SuppressionEntry(models.Model):
+    """A keyed hash of an erased person's email, so a restored backup can be erased again."""
+
+    identifier_hash = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppression entry")
+        verbose_name_plural = _("suppression list")
+
+    def __str__(self) -> str:
+        return self.identifier_hash[:12]

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
-from privacy.models import ConsentNotice, ConsentRecord, DataExport, DataSubjectRequest, DsarEvent
+from privacy.models import (
+    ConsentNotice,
+    ConsentRecord,
+    DataExport,
+    DataSubjectRequest,
+    DsarEvent,
+    ErasurePlan,
+    LegalHold,
+    RetentionPolicy,
+    RetentionRun,
+    SuppressionEntry,
+)
 
 PROOF_OF_CONSENT = "Demonstrating consent (GDPR Art. 7(1))"
 
@@ -118,4 +129,74 @@ declare(
     archive=EXPORT_DELIVERY,
     created_at=NOT_PERSONAL,
     expires_at=NOT_PERSONAL,
+)
+
+# Evidence of how erasure and holds were handled, kept under the legal obligation to show it.
+ERASURE_EVIDENCE = Personal(
+    category=Category.ACCOUNT,
+    purpose="Proving erasures and legal holds were carried out",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.PRIVACY_REQUESTS,
+    export=False,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    RetentionPolicy,
+    None,
+    id=NOT_PERSONAL,
+    key=NOT_PERSONAL,
+    description=NOT_PERSONAL,
+    days=NOT_PERSONAL,
+)
+declare(
+    RetentionRun,
+    None,
+    id=NOT_PERSONAL,
+    started_at=NOT_PERSONAL,
+    finished_at=NOT_PERSONAL,
+    counts=NOT_PERSONAL,
+)
+
+declare(
+    LegalHold,
+    "user",
+    id=NOT_PERSONAL,
+    user=ERASURE_EVIDENCE,
+    reason=ERASURE_EVIDENCE,
+    created_by=STAFF_LINK,
+    created_at=ERASURE_EVIDENCE,
+    released_at=ERASURE_EVIDENCE,
+)
+
+declare(
+    ErasurePlan,
+    "user",
+    id=NOT_PERSONAL,
+    request=ERASURE_EVIDENCE,
+    user=ERASURE_EVIDENCE,
+    status=ERASURE_EVIDENCE,
+    plan=ERASURE_EVIDENCE,
+    receipt=ERASURE_EVIDENCE,
+    planned_by=STAFF_LINK,
+    approved_by=STAFF_LINK,
+    created_at=ERASURE_EVIDENCE,
+    approved_at=ERASURE_EVIDENCE,
+    executed_at=ERASURE_EVIDENCE,
+)
+
+# A keyed hash that cannot be reversed or linked to an account, kept for good.
+declare(
+    SuppressionEntry,
+    None,
+    id=NOT_PERSONAL,
+    identifier_hash=Personal(
+        category=Category.IDENTITY,
+        purpose="Re-applying erasures after a backup restore",
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.PRIVACY_REQUESTS,
+        export=False,
+        erasure=Erasure.RETAIN,
+    ),
+    erased_at=NOT_PERSONAL,
 )

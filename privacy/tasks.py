@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.utils import timezone
 
-from privacy import dsar
-from privacy.models import DataExport, DataSubjectRequest
+from privacy import dsar, erasure, retention
+from privacy.models import DataSubjectRequest, ErasurePlan
 
 
 @shared_task
@@ -18,10 +17,10 @@ def fulfil_export(request_id: str) -> None:
 
 
 @shared_task
-def purge_expired_exports() -> int:
-    """Delete archives past their download window (7 days by default), files included."""
-    expired = DataExport.objects.filter(expires_at__lt=timezone.now())
-    for export in expired:
-        export.archive.delete(save=False)
-    deleted, _by_model = expired.delete()
-    return deleted
+def run_retention() -> dict[str, int]:
+    return retention.run_retention().counts
+
+
+@shared_task
+def execute_erasure(plan_id: int) -> None:
+    erasure.execute_erasure(ErasurePlan.objects.select_related("user").get(pk=plan_id))

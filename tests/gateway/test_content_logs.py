@@ -14,7 +14,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from accounts.models import Preferences, User
 from gateway.encryption import DecryptionError
 from gateway.models import ContentLog
-from gateway.tasks import purge_content_logs
+from privacy.tasks import run_retention
 from tests.gateway.conftest import MODEL
 from tests.gateway.test_proxy import client
 
@@ -77,5 +77,5 @@ def test_content_logs_are_purged_after_30_days(customer: User):
     old.save()
     ContentLog.sealed(request_id="new", user_id=customer.pk, prompt="p", response="r").save()
 
-    assert purge_content_logs.delay().get() == 1
+    assert run_retention.delay().get()["content_logs"] == 1
     assert list(ContentLog.objects.values_list("request_id", flat=True)) == ["new"]

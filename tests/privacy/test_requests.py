@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -18,8 +19,9 @@ from accounts.models import ApiToken, User
 from billing import ledger
 from billing.models import BillingProfile
 from gateway.models import ContentLog
+from privacy.consent import has_consent
 from privacy.models import DataExport, DataSubjectRequest, DsarEvent
-from privacy.tasks import purge_expired_exports
+from privacy.tasks import run_retention
 
 pytestmark = pytest.mark.django_db
 
@@ -157,5 +159,46 @@ def test_an_export_is_for_its_owner_only_and_expires(
 
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(1))
     assert client.get(url).status_code == 404
-    assert purge_expired_exports.delay().get() == 1
+    assert run_retention.delay().get()["data_exports"] == 1
     assert not DataExport.objects.exists()
+
+
+def test_staff_restrict_and_lift_processing_and_apply_an_objection(
+    client: Client, make_user: Callable
+):
+    person = make_user()
+    officer = make_user(staff=True)
+    officer.groups.add(Group.objects.get(name="Privacy Officer"))
+    dsr = DataSubjectRequest.objects.create(
+        user=person, email=person.email, regime="gdpr", kind="restriction", language="en"
+    )
+    client.force_login(officer)
+    changelist = "/admin/privacy/datasubjectrequest/"
+
+    client.post(changelist, {"action": "restrict", "_selected_action": [str(dsr.pk)]})
+    assert User.objects.get(pk=person.pk).processing_restricted
+    client.post(changelist, {"action": "lift_restriction", "_selected_action": [str(dsr.pk)]})
+    assert not User.objects.get(pk=person.pk).processing_restricted
+    client.post(changelist, {"action": "apply_objection", "_selected_action": [str(dsr.pk)]})
+    assert not has_consent(purpose="analytics_cookies", user_id=person.pk)
+
+    client.post(
+        f"{changelist}{dsr.pk}/change/",
+        {
+            "status": "fulfilled",
+            "assignee": officer.pk,
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+            "events-MIN_NUM_FORMS": "0",
+            "events-MAX_NUM_FORMS": "0",
+        },
+    )
+    kinds = list(dsr.events.values_list("kind", flat=True))
+    assert kinds == [
+        "restricted",
+        "restriction_lifted",
+        "objection_applied",
+        "assigned",
+        "fulfilled",
+    ]
+    assert all(event.actor == officer for event in dsr.events.all())
