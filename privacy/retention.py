@@ -9,10 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from billing.models import (
+    Hold,
+    Invoice,
+    LedgerEntry,
+    RedemptionCode,
+    TopUpOrder,
+    Wallet,
+    WebhookEvent,
+)
 from gateway.models import ContentLog, UsageLog
 from privacy.erasure import erase_user_data
 from privacy.models import (
@@ -88,12 +97,33 @@ def erase_closed_accounts(now: datetime) -> int:
     return erased
 
 
+def purge_payment_records(now: datetime) -> int:
+    """Seven years after closure, the payment records of an erased account go too."""
+    closed = User.objects.filter(
+        closed_at__lt=cutoff("payment_records", now), email__endswith="@erased.invalid"
+    ).exclude(pk__in=held_users())
+    purged = 0
+    for user_id in closed.filter(wallet__isnull=False).values_list("pk", flat=True)[:BATCH_SIZE]:
+        with transaction.atomic():
+            # The whole ledger of the wallet goes with it, so the books of the rest still add up.
+            Invoice.objects.filter(order__user_id=user_id).delete()
+            WebhookEvent.objects.filter(order__user_id=user_id).delete()
+            LedgerEntry.objects.filter(wallet_id=user_id).delete()
+            Hold.objects.filter(wallet_id=user_id).delete()
+            TopUpOrder.objects.filter(user_id=user_id).delete()
+            RedemptionCode.objects.filter(redeemed_by_id=user_id).update(redeemed_by=None)
+            Wallet.objects.filter(pk=user_id).delete()
+        purged += 1
+    return purged
+
+
 STEPS: dict[str, Callable[[datetime], int]] = {
     "usage_logs": purge_usage_logs,
     "content_logs": purge_content_logs,
     "data_exports": purge_data_exports,
     "privacy_requests": purge_privacy_requests,
     "account": erase_closed_accounts,
+    "payment_records": purge_payment_records,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,9 +26,16 @@ from billing.models import (
 from gateway.models import ContentLog, UsageLog
 from privacy import dsar, erasure
 from privacy.consent import record_consent
+from privacy.erasure import erase_user_data
 from privacy.exports import build_archive
-from privacy.inventory import Erasure, our_models, personal_fields
-from privacy.models import DataSubjectRequest, ErasurePlan, LegalHold, SuppressionEntry
+from privacy.inventory import Erasure, our_models, personal_fields, rows_of
+from privacy.models import (
+    DataSubjectRequest,
+    ErasurePlan,
+    LegalHold,
+    RetentionPolicy,
+    SuppressionEntry,
+)
 from privacy.retention import run_retention
 
 pytestmark = pytest.mark.django_db
@@ -100,10 +108,25 @@ def test_the_sentinel_is_exported_erased_and_erasing_again_changes_nothing(
     user = seed_everything(make_user)
     staff, officer = make_user(staff=True), make_user(staff=True)
 
+    dsar.fulfil_export(DataSubjectRequest.objects.get(user=user))
     archive = zipfile.ZipFile(io.BytesIO(build_archive(user, language="en")))
     exported = "".join(archive.read(name).decode() for name in archive.namelist())
     for sentinel in SENTINELS:
         assert sentinel in exported
+    sections = [
+        json.loads(archive.read(name)) for name in archive.namelist() if name.endswith(".json")
+    ]
+    for model in our_models():
+        expected = {name for name, item in personal_fields(model).items() if item.export}
+        if not expected or not rows_of(model, user.pk).exists():
+            continue
+        present = {
+            field
+            for section in sections
+            for row in section.get(model._meta.label, [])
+            for field in row
+        }
+        assert expected <= present, model._meta.label
     entries_before = LedgerEntry.objects.filter(wallet_id=user.pk).count()
 
     plan = erasure.plan_erasure(user, planned_by=staff)
@@ -238,3 +261,23 @@ def test_accounts_closed_longer_than_a_year_are_erased(make_user: Callable):
     assert User.objects.get(pk=old.pk).email.endswith("@erased.invalid")
     assert User.objects.get(pk=recent.pk).email == "recent@example.com"
     assert run_retention().counts["account"] == 0
+
+
+def test_payment_records_of_an_erased_account_go_after_seven_years(make_user: Callable):
+    user = seed_everything(make_user)
+    erase_user_data(user)
+    seven_years = RetentionPolicy.objects.get(key="payment_records").days
+    User.objects.filter(pk=user.pk).update(
+        closed_at=timezone.now() - timedelta(days=seven_years + 1)
+    )
+    other = make_user()
+    ledger.adjust_balance(
+        user_id=other.pk, amount=10**9, reason="r", actor_id=None, idempotency_key="o"
+    )
+
+    assert run_retention().counts["payment_records"] == 1
+
+    assert not LedgerEntry.objects.filter(wallet_id=user.pk).exists()
+    assert not TopUpOrder.objects.filter(user_id=user.pk).exists()
+    assert LedgerEntry.objects.filter(wallet_id=other.pk).count() == 1
+    assert ledger.find_mismatches() == []
