@@ -9,6 +9,7 @@ errors. Cookie sessions never authenticate `/v1`; only `Authorization: Bearer sk
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -34,6 +35,8 @@ from gateway.validation import parse_json, read_spec
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+
+logger = logging.getLogger(__name__)
 
 ENDPOINTS = {
     "/v1/chat/completions": "chat",
@@ -153,7 +156,29 @@ async def send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
+INTERNAL_ERROR = ApiError(
+    500, "The gateway failed to handle this request.", type="server_error", code="internal_error"
+)
+
+
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
+    started = False
+
+    async def tracking_send(message: Mapping[str, Any]) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await route(scope, receive, tracking_send)
+    except Exception:
+        # Never a bare 500 page: clients get OpenAI's error shape (unless output had begun).
+        logger.exception("Unhandled error on %s", scope["path"])
+        if not started:
+            await send_json(send, 500, INTERNAL_ERROR.body(), {})
+
+
+async def route(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"].rstrip("/"), scope["method"]
     try:
         check_host(scope)

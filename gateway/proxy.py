@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +32,7 @@ from gateway.router import attempt_order, cool_down
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+logger = logging.getLogger(__name__)
 
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -154,6 +156,12 @@ async def forward(call: Call, body: dict[str, Any], receive: Receive, send: Send
         call.status_code, call.error_class = error.status, error.code or "upstream_error"
         await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
         raise
+    except Exception as error:
+        # Whatever went wrong before any output, the hold goes back and the client gets a 502.
+        logger.exception("Request %s failed before reaching an upstream", call.request_id)
+        call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
+        await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
+        raise UPSTREAM_FAILED from error
     if call.spec.stream:
         await relay_stream(call, response, receive, send, started=started)
     else:

@@ -460,3 +460,39 @@ def test_a_channel_cannot_point_at_private_or_metadata_addresses(base_url: str):
 
     with pytest.raises(ValidationError):
         channel.full_clean()
+
+
+def test_an_unexpected_failure_before_the_upstream_releases_the_hold_with_a_502(
+    live_gateway: str,
+    api_key: str,
+    customer: User,
+    make_channel: Callable,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    make_channel()
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("adapter bug")
+
+    monkeypatch.setattr("gateway.providers.base.Provider.url", broken)
+
+    with pytest.raises(openai.InternalServerError) as failed:
+        client(live_gateway, api_key).chat.completions.create(model=MODEL, messages=MESSAGES)
+
+    assert failed.value.status_code == 502
+    assert Hold.objects.get().status == Hold.Status.RELEASED
+    assert balance_of(customer) == TEN_DOLLARS
+
+
+def test_an_unexpected_error_anywhere_answers_500_in_openai_shape(
+    live_gateway: str, api_key: str, monkeypatch: pytest.MonkeyPatch
+):
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("gateway.asgi.available_models", broken)
+
+    response = httpx.get(f"{live_gateway}/models", headers={"Authorization": f"Bearer {api_key}"})
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
