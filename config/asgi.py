@@ -1,4 +1,5 @@
-"""ASGI entry point: `/v1/…` goes to the gateway's lean handler, everything else to Django."""
+"""ASGI entry point: `/v1/…` to the gateway's lean handler, probes to config.health, the rest
+to Django."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
 
 # Imported after Django is set up: the gateway uses models and settings.
+from config.health import application as health_application  # noqa: E402
 from gateway.asgi import Receive, Scope, Send  # noqa: E402
 from gateway.asgi import application as gateway_application  # noqa: E402
+
+PROBES = {"/healthz", "/readyz"}
 
 
 async def serve_lifespan(receive: Receive, send: Send) -> None:
@@ -33,5 +37,7 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
         await serve_lifespan(receive, send)
     elif scope["type"] == "http" and (scope["path"] == "/v1" or scope["path"].startswith("/v1/")):
         await gateway_application(scope, receive, send)
+    elif scope["type"] == "http" and scope["path"] in PROBES:
+        await health_application(scope, receive, send)
     else:
         await django_application(scope, receive, send)
