@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import ReadOnlyAdmin
 from billing import ledger
 from billing.models import (
     BillingProfile,
@@ -31,19 +32,6 @@ from billing.money import InvalidAmount, format_amount, to_nanos
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only the billing workflows write: staff may look, never edit."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def amount_column(field: str, description: StrOrPromise) -> Any:

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from billing.money import format_amount
 from gateway.models import Channel, UsageLog
 
@@ -64,7 +65,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageLog)
-class UsageLogAdmin(admin.ModelAdmin):
+class UsageLogAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "user",
@@ -84,12 +85,3 @@ class UsageLogAdmin(admin.ModelAdmin):
     @admin.display(description=_("cost"), ordering="cost")
     def cost_shown(self, log: UsageLog) -> str:
         return format_amount(log.cost)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
