@@ -5,14 +5,13 @@ retried call never moves money twice. The wallet row is the projection of its le
 updated in the same transaction; database CHECKs keep `balance` and `held` non-negative.
 
 The gateway calls `reserve` before forwarding a request and exactly one of `settle` or
-`release` after it; `areserve`, `asettle` and `arelease` are the same for async code.
+`release` after it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -175,11 +174,6 @@ def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:
             hold.status = status
             hold.save(update_fields=["status"])
         return hold
-
-
-areserve = sync_to_async(reserve, thread_sensitive=False)
-asettle = sync_to_async(settle, thread_sensitive=False)
-arelease = sync_to_async(release, thread_sensitive=False)
 
 
 def expire_stale_holds(*, batch_size: int = 500) -> int:

@@ -16,7 +16,7 @@ from django.test import Client as DjangoClient
 from openai.types.chat import ChatCompletionMessageParam
 
 from accounts.models import User
-from billing.models import Hold, LedgerEntry, Wallet
+from billing.models import Hold, LedgerEntry, Plan, Wallet
 from gateway.models import Channel, UsageLog
 from tests.fakes.upstream import FakeUpstream, Reply
 from tests.gateway.conftest import INPUT_PRICE, MODEL, OUTPUT_PRICE
@@ -496,3 +496,15 @@ def test_an_unexpected_error_anywhere_answers_500_in_openai_shape(
 
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
+
+
+def test_a_users_plan_multiplies_the_price_of_each_request(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable
+):
+    make_channel()
+    half = Plan.objects.create(name="half price", multiplier="0.5")
+    Wallet.objects.filter(pk=customer.pk).update(plan=half)
+
+    client(live_gateway, api_key).chat.completions.create(model=MODEL, messages=MESSAGES)
+
+    assert balance_of(customer) == TEN_DOLLARS - exact_cost(12, 7) // 2
