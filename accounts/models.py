@@ -202,15 +202,18 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             return token, raw_key
         raise RuntimeError("Could not draw a unique API key prefix.")
 
-    def authenticate(self, raw_key: str, *, now: datetime | None = None) -> ApiToken | None:
-        """The usable key matching `raw_key`, or None; the hash is compared in constant time."""
-        if not API_KEY_PATTERN.match(raw_key):
-            return None
-        lookup_prefix = raw_key[len(API_KEY_PREFIX) :][:API_KEY_LOOKUP_LENGTH]
-        token = self.select_related("user").filter(lookup_prefix=lookup_prefix).first()
-        if token is None or not hmac.compare_digest(token.key_hash, hash_api_key(raw_key)):
-            return None
-        return token if token.is_usable(now=now) else None
+    def authenticate(self, raw_key: str) -> ApiToken | None:
+        """The usable key matching `raw_key`, or None."""
+        prefix = lookup_prefix_of(raw_key)
+        token = self.select_related("user").filter(lookup_prefix=prefix).first() if prefix else None
+        return token if token is not None and token.accepts(raw_key) else None
+
+
+def lookup_prefix_of(raw_key: str) -> str | None:
+    """The stored lookup prefix of a well-formed key; None rejects it before any lookup."""
+    if not API_KEY_PATTERN.match(raw_key):
+        return None
+    return raw_key[len(API_KEY_PREFIX) :][:API_KEY_LOOKUP_LENGTH]
 
 
 class ApiToken(models.Model):
@@ -277,10 +280,11 @@ class ApiToken(models.Model):
             return False
         return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in self.allowed_ips)
 
-    def record_use(self, *, now: datetime | None = None) -> None:
-        """Stamp `last_used_at`, writing at most once per API_KEY_LAST_USED_RESOLUTION."""
-        now = now or timezone.now()
+    def accepts(self, raw_key: str, *, now: datetime | None = None) -> bool:
+        """Whether `raw_key` is this key and usable now; the hash is compared in constant time."""
+        return hmac.compare_digest(self.key_hash, hash_api_key(raw_key)) and self.is_usable(now=now)
+
+    def last_use_due(self, *, now: datetime) -> bool:
+        """Whether `last_used_at` is older than API_KEY_LAST_USED_RESOLUTION (worth a write)."""
         resolution = settings.API_KEY_LAST_USED_RESOLUTION
-        if self.last_used_at is None or now - self.last_used_at >= resolution:
-            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
-            self.last_used_at = now
+        return self.last_used_at is None or now - self.last_used_at >= resolution

@@ -4,8 +4,10 @@ Each function is atomic and idempotent by its key (request id, order id, event i
 retried call never moves money twice. The wallet row is the projection of its ledger entries,
 updated in the same transaction; database CHECKs keep `balance` and `held` non-negative.
 
-The gateway calls `reserve` before forwarding a request and exactly one of `settle` or
-`release` after it.
+The gateway holds money for a request in one of two places. In the embedded default it
+calls `reserve` before forwarding and exactly one of `settle` or `release` after it (holds
+are rows here). With Redis, holds live there (gateway/holds.py) and finished requests are
+settled many at a time by `settle_batch`; `balance_changed` tells Redis each new balance.
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from billing.invoices import issue_invoice
 from billing.models import Hold, LedgerEntry, RedemptionCode, TopUpOrder, Wallet
+
+# Sent after the commit of every change to a balance, with user_id, balance and version: the
+# id of the wallet's latest ledger entry, which grows with each change under the wallet lock,
+# so a listener can always tell the newer of two reports.
+balance_changed = Signal()
+
+
+def announce_balance(user_id: int, balance: int, version: int) -> None:
+    transaction.on_commit(
+        lambda: balance_changed.send(Wallet, user_id=user_id, balance=balance, version=version)
+    )
 
 
 class BillingError(Exception):
@@ -61,7 +75,7 @@ def post_entry(
                 raise InsufficientBalance(f"A debit of {-amount} exceeds the balance.")
             Wallet.objects.filter(pk=user_id).update(balance=F("balance") + amount)
             watch_low_balance(wallet, wallet.balance + amount)
-            return LedgerEntry.objects.create(
+            entry = LedgerEntry.objects.create(
                 wallet_id=user_id,
                 kind=kind,
                 amount=amount,
@@ -69,6 +83,8 @@ def post_entry(
                 idempotency_key=idempotency_key,
                 **references,
             )
+            announce_balance(user_id, entry.balance_after, entry.pk)
+            return entry
     except IntegrityError:
         # A concurrent call with the same key committed first (SQLite has no row locks).
         return LedgerEntry.objects.get(idempotency_key=idempotency_key)
@@ -153,7 +169,7 @@ def settle(*, request_id: str, cost: int) -> LedgerEntry:
         watch_low_balance(wallet, wallet.balance - charged)
         hold.status, hold.charged, hold.uncollected = Hold.Status.SETTLED, charged, cost - charged
         hold.save(update_fields=["status", "charged", "uncollected"])
-        return LedgerEntry.objects.create(
+        entry = LedgerEntry.objects.create(
             wallet_id=wallet.pk,
             kind=LedgerEntry.Kind.CHARGE,
             amount=-charged,
@@ -161,6 +177,80 @@ def settle(*, request_id: str, cost: int) -> LedgerEntry:
             idempotency_key=f"charge:{request_id}",
             request_id=request_id,
         )
+        announce_balance(wallet.pk, entry.balance_after, entry.pk)
+        return entry
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A finished request whose hold was taken outside the database; cost None = no charge."""
+
+    request_id: str
+    user_id: int
+    held: int
+    cost: int | None
+
+
+def settle_batch(settlements: list[Settlement]) -> dict[str, int]:
+    """Charge (or release) requests in one transaction, each once; returns what each newly
+    settled request paid (requests settled before are left out).
+
+    Used with holds kept in Redis: the hold is recorded here as a settled or released row,
+    with what was charged and what the balance could not cover, as `settle` records it.
+    """
+    if any(item.cost is not None and item.cost < 0 for item in settlements):
+        raise ValueError("A cost cannot be negative.")
+    with transaction.atomic():
+        # Wallets locked in id order, so two batches never wait on each other in a cycle.
+        user_ids = sorted({item.user_id for item in settlements})
+        wallets = {w.pk: w for w in Wallet.objects.select_for_update().filter(pk__in=user_ids)}
+        done = set(
+            Hold.objects.filter(
+                request_id__in=[item.request_id for item in settlements]
+            ).values_list("request_id", flat=True)
+        )
+        paid: dict[str, int] = {}
+        holds, entries = [], []
+        for item in settlements:
+            if item.request_id in done:
+                continue
+            done.add(item.request_id)
+            hold = Hold(
+                request_id=item.request_id,
+                wallet_id=item.user_id,
+                amount=item.held,
+                expires_at=timezone.now(),
+                status=Hold.Status.RELEASED if item.cost is None else Hold.Status.SETTLED,
+            )
+            holds.append(hold)
+            paid[item.request_id] = 0
+            if item.cost is None:
+                continue
+            wallet = wallets[item.user_id]
+            hold.charged = min(item.cost, max(wallet.balance - wallet.held, 0))
+            hold.uncollected = item.cost - hold.charged
+            wallet.balance -= hold.charged
+            paid[item.request_id] = hold.charged
+            entries.append(
+                LedgerEntry(
+                    wallet_id=wallet.pk,
+                    kind=LedgerEntry.Kind.CHARGE,
+                    amount=-hold.charged,
+                    balance_after=wallet.balance,
+                    idempotency_key=f"charge:{item.request_id}",
+                    request_id=item.request_id,
+                )
+            )
+        Hold.objects.bulk_create(holds)
+        LedgerEntry.objects.bulk_create(entries)
+        for wallet in wallets.values():
+            versions = [entry.pk for entry in entries if entry.wallet_id == wallet.pk]
+            if not versions:
+                continue
+            Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance)
+            watch_low_balance(wallet, wallet.balance)
+            announce_balance(wallet.pk, wallet.balance, max(versions))
+    return paid
 
 
 def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:

@@ -16,10 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 
 from accounts.models import ApiToken
-from billing.models import Price, Wallet
-from gateway import proxy
+from gateway import catalog, proxy
 from gateway.errors import (
     INVALID_API_KEY,
     PROCESSING_RESTRICTED,
@@ -27,9 +27,7 @@ from gateway.errors import (
     invalid_request,
     model_not_found,
 )
-from gateway.limits import limiter
 from gateway.metering import Call
-from gateway.models import Channel
 from gateway.validation import parse_json, read_spec
 
 Scope = dict[str, Any]
@@ -73,33 +71,34 @@ def client_ip(scope: Scope) -> str:
     return scope["client"][0] if scope.get("client") else ""
 
 
-def authenticate(scope: Scope) -> ApiToken:
-    token = ApiToken.objects.authenticate(presented_api_key(scope))
+async def authenticate(scope: Scope) -> ApiToken:
+    token = await catalog.find_token(presented_api_key(scope))
     if token is None or not token.allows_ip(client_ip(scope)):
         raise INVALID_API_KEY
     if token.user.processing_restricted:
         raise PROCESSING_RESTRICTED
-    token.record_use()
+    now = timezone.now()
+    if token.last_use_due(now=now):
+        # At most once per API_KEY_LAST_USED_RESOLUTION: the cached key carries the stamp.
+        token.last_used_at = now
+        await proxy.in_thread(ApiToken.objects.filter(pk=token.pk).update, last_used_at=now)
     return token
 
 
-def available_models(token: ApiToken) -> list[str]:
-    """Models this key may use: served by an enabled channel open to its plan, and priced."""
-    wallet = Wallet.objects.filter(pk=token.user_id).first()
-    plan_id = wallet.plan_id if wallet else None
+async def list_models(scope: Scope) -> dict[str, Any]:
+    """Models the key may use: served by an enabled channel open to its plan, and priced."""
+    token = await authenticate(scope)
+    routing = await catalog.get_routing()
+    owner = await catalog.get_user_settings(token.user_id)
     served = {
         model
-        for channel in Channel.objects.filter(enabled=True)
-        if channel.plan_id is None or channel.plan_id == plan_id
+        for channel in routing.channels
+        if channel.plan_id is None or channel.plan_id == owner.plan_id
         for model in channel.served_models
     }
-    priced = {price.model for price in Price.objects.in_force()}
-    return sorted(model for model in served & priced if token.allows_model(model))
-
-
-async def list_models(scope: Scope) -> dict[str, Any]:
-    token = await proxy.in_thread(authenticate, scope)
-    models = await proxy.in_thread(available_models, token)
+    models = sorted(
+        model for model in served if routing.price(model) is not None and token.allows_model(model)
+    )
     data = [
         {"id": model, "object": "model", "created": 0, "owned_by": "tokengate"} for model in models
     ]
@@ -126,7 +125,7 @@ async def read_body(scope: Scope, receive: Receive) -> bytes:
 
 
 async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:
-    token = await proxy.in_thread(authenticate, scope)
+    token = await authenticate(scope)
     content_type = (header_values(scope, b"content-type") or [""])[0]
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise invalid_request("Send the request body as application/json.")
@@ -134,8 +133,6 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
     spec = read_spec(body, endpoint=endpoint)
     if not token.allows_model(spec.model):
         raise model_not_found(spec.model)
-    if token.rpm_limit or token.tpm_limit:
-        await limiter().admit(token)
     call = Call(
         request_id=f"req_{uuid.uuid4().hex}",
         token=token,

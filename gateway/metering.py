@@ -1,8 +1,13 @@
-"""Holding, charging and logging one gateway request through the billing API.
+"""Holding, charging and logging /v1 requests through the billing API.
 
-These are synchronous (the ORM); the proxy runs them in a thread. Every request that
-reserved money ends in exactly one of `charge` (it produced output) or `refund_hold`
-(it failed before any output), each writing the request's usage log in the same transaction.
+Every request that reserved money ends in exactly one settlement: charged (it produced
+output) or released (it failed before any output), written with its usage log in the same
+transaction. Where the hold lives depends on the deployment:
+
+- with Redis (production), `gateway/holds.py` admits and holds in one script call, and
+  settlements are group-committed by `gateway/settlement.py` through `record_settlements`;
+- without it (the embedded default, one process), the hold is a row taken by
+  `ledger.reserve`, and each request settles on its own through `ledger.settle`/`release`.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
-from accounts.models import ApiToken, Preferences
+from accounts.models import ApiToken
 from billing import ledger
-from billing.models import Price, Wallet
+from billing.models import Price
 from billing.money import Usage, cost_of
 from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
 from gateway.models import Channel, ContentLog, UsageLog
@@ -52,7 +57,9 @@ class Call:
     body: dict[str, Any]
     client_ip: str | None
     log_content: bool = False
+    multiplier: Decimal = Decimal(1)
     price: Price | None = None
+    hold: int = 0
     channels: list[Channel] = field(default_factory=list)
     channel: Channel | None = None
     status_code: int = 200
@@ -64,48 +71,49 @@ class Call:
         return self.token.user_id
 
 
-def open_call(call: Call) -> None:
-    """Find the channels and price for the model, and hold the worst-case cost."""
-    wallet = Wallet.objects.select_related("plan").filter(pk=call.user_id).first()
-    plan_id = wallet.plan_id if wallet else None
-    call.channels = [
-        channel
-        for channel in Channel.objects.serving(call.spec.model)
-        if channel.plan_id is None or channel.plan_id == plan_id
-    ]
-    call.price = Price.objects.current(call.spec.model)
-    call.log_content = Preferences.objects.filter(
-        user_id=call.user_id, content_logging=True
-    ).exists()
-    if not call.channels or call.price is None:
+def plan_call(call: Call, *, channels: list[Channel], price: Price | None) -> None:
+    """Fix the call's channels, price and worst-case hold, or refuse an unservable model."""
+    if not channels or price is None:
         raise model_not_found(call.spec.model)
+    call.channels, call.price = channels, price
     worst_case = Usage(
         input_tokens=estimate_prompt_tokens(call.spec.prompt_text),
         output_tokens=call.spec.max_output_tokens,
     )
-    multiplier = wallet.multiplier if wallet else Decimal(1)
-    hold = cost_of(worst_case, call.price.rates, multiplier=multiplier)
-    check_spending_limit(call.token, hold)
+    call.hold = cost_of(worst_case, price.rates, multiplier=call.multiplier)
+
+
+def check_spending_limit(call: Call) -> None:
+    """A key with a spending limit may not start a request that could take it past the limit."""
+    if call.token.spending_limit is None:
+        return
+    spent = UsageLog.objects.filter(api_token=call.token).aggregate(total=Sum("cost"))["total"]
+    if (spent or 0) + call.hold > call.token.spending_limit:
+        raise SPENDING_LIMIT_REACHED
+
+
+def reserve(call: Call) -> None:
+    """The embedded default's hold: a row in the database."""
     try:
-        ledger.reserve(user_id=call.user_id, amount=hold, request_id=call.request_id)
+        ledger.reserve(user_id=call.user_id, amount=call.hold, request_id=call.request_id)
     except ledger.InsufficientBalance:
         raise INSUFFICIENT_BALANCE from None
 
 
-def check_spending_limit(token: ApiToken, hold: int) -> None:
-    """A key with a spending limit may not start a request that could take it past the limit."""
-    if token.spending_limit is None:
-        return
-    spent = UsageLog.objects.filter(api_token=token).aggregate(total=Sum("cost"))["total"] or 0
-    if spent + hold > token.spending_limit:
-        raise SPENDING_LIMIT_REACHED
+@dataclass
+class Settlement:
+    """How a request ended, ready to be written: charged at `usage`, or released (None)."""
+
+    call: Call
+    usage: Usage | None
+    cost: int
+    latency_ms: int
+    counted_locally: bool = False
+    output_text: str = ""
 
 
-def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int) -> Usage:
-    """Settle the request at its usage (or a local count) and log it, in one transaction.
-
-    Returns the usage billed, for the key's tokens-per-minute count.
-    """
+def charged(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int) -> Settlement:
+    """The settlement of a request that produced output, at its usage or a local count."""
     counted_locally = usage is None
     if usage is None:
         usage = Usage(
@@ -113,51 +121,81 @@ def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int
             output_tokens=count_tokens(output_text) if output_text else 0,
         )
     assert call.price is not None
-    wallet = Wallet.objects.select_related("plan").get(pk=call.user_id)
-    cost = cost_of(usage, call.price.rates, multiplier=wallet.multiplier)
+    cost = cost_of(usage, call.price.rates, multiplier=call.multiplier)
+    return Settlement(call, usage, cost, latency_ms, counted_locally, output_text)
+
+
+def released(call: Call, *, latency_ms: int) -> Settlement:
+    """The settlement of a request that failed before any output: nothing charged."""
+    return Settlement(call, None, 0, latency_ms)
+
+
+def settle_one(settlement: Settlement) -> None:
+    """The embedded default: settle one request against its hold row, with its logs."""
+    call = settlement.call
     with transaction.atomic():
-        entry = ledger.settle(request_id=call.request_id, cost=cost)
-        log(call, usage=usage, cost=-entry.amount, latency_ms=latency_ms, local=counted_locally)
-        if call.log_content:
-            keep_content(call, output_text)
-    return usage
+        if settlement.usage is None:
+            ledger.release(request_id=call.request_id)
+            charged_amount = 0
+        else:
+            entry = ledger.settle(request_id=call.request_id, cost=settlement.cost)
+            charged_amount = -entry.amount
+        write_logs([(settlement, charged_amount)])
 
 
-def keep_content(call: Call, output_text: str) -> None:
-    """Store the prompt and response, encrypted, for a user who opted in to content logging."""
-    prompt = {key: call.body[key] for key in PROMPT_FIELDS if key in call.body}
-    ContentLog.sealed(
-        request_id=call.request_id,
-        user_id=call.user_id,
-        prompt=json.dumps(prompt, ensure_ascii=False),
-        response=output_text,
-    ).save()
-
-
-def refund_hold(call: Call, *, latency_ms: int) -> None:
-    """The request failed before any output: release the hold and log the failure."""
+def record_settlements(settlements: list[Settlement]) -> None:
+    """With holds in Redis: charge or release a batch of requests, with their logs, at once."""
     with transaction.atomic():
-        ledger.release(request_id=call.request_id)
-        log(call, usage=Usage(), cost=0, latency_ms=latency_ms, local=False)
+        paid = ledger.settle_batch(
+            [
+                ledger.Settlement(
+                    request_id=item.call.request_id,
+                    user_id=item.call.user_id,
+                    held=item.call.hold,
+                    cost=None if item.usage is None else item.cost,
+                )
+                for item in settlements
+            ]
+        )
+        settled = [item for item in settlements if item.call.request_id in paid]
+        write_logs([(item, paid[item.call.request_id]) for item in settled])
 
 
-def log(call: Call, *, usage: Usage, cost: int, latency_ms: int, local: bool) -> None:
-    UsageLog.objects.create(
-        request_id=call.request_id,
-        user_id=call.user_id,
-        api_token_id=call.token.pk,
-        endpoint=call.spec.endpoint,
-        model=call.spec.model,
-        channel=call.channel,
-        stream=call.spec.stream,
-        status_code=call.status_code,
-        latency_ms=latency_ms,
-        first_token_ms=call.first_token_ms,
-        input_tokens=usage.input_tokens,
-        cached_input_tokens=usage.cached_input_tokens,
-        output_tokens=usage.output_tokens,
-        usage_counted_locally=local,
-        cost=cost,
-        error_class=call.error_class,
-        client_ip=call.client_ip,
-    )
+def write_logs(settlements: list[tuple[Settlement, int]]) -> None:
+    """Usage logs (and consented content logs) of settled requests."""
+    logs, contents = [], []
+    for settlement, cost in settlements:
+        call, usage = settlement.call, settlement.usage or Usage()
+        logs.append(
+            UsageLog(
+                request_id=call.request_id,
+                user_id=call.user_id,
+                api_token_id=call.token.pk,
+                endpoint=call.spec.endpoint,
+                model=call.spec.model,
+                channel=call.channel,
+                stream=call.spec.stream,
+                status_code=call.status_code,
+                latency_ms=settlement.latency_ms,
+                first_token_ms=call.first_token_ms,
+                input_tokens=usage.input_tokens,
+                cached_input_tokens=usage.cached_input_tokens,
+                output_tokens=usage.output_tokens,
+                usage_counted_locally=settlement.counted_locally,
+                cost=cost,
+                error_class=call.error_class,
+                client_ip=call.client_ip,
+            )
+        )
+        if call.log_content and settlement.usage is not None:
+            prompt = {key: call.body[key] for key in PROMPT_FIELDS if key in call.body}
+            contents.append(
+                ContentLog.sealed(
+                    request_id=call.request_id,
+                    user_id=call.user_id,
+                    prompt=json.dumps(prompt, ensure_ascii=False),
+                    response=settlement.output_text,
+                )
+            )
+    UsageLog.objects.bulk_create(logs)
+    ContentLog.objects.bulk_create(contents)

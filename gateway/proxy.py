@@ -21,14 +21,17 @@ from typing import Any
 
 import httpx
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from billing.money import Usage
-from gateway import metering
+from gateway import catalog, metering
 from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEOUT, ApiError
+from gateway.holds import holder
 from gateway.limits import limiter
-from gateway.metering import Call
+from gateway.metering import Call, Settlement
 from gateway.providers.mock import mock_upstream
 from gateway.router import attempt_order, cool_down
+from gateway.settlement import committer
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -66,27 +69,52 @@ def upstream_client(provider: str) -> httpx.AsyncClient:
 
 
 async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run ORM work off the event loop, in Django's one thread for sync code (its default).
-
-    One thread serialises database work per worker; the performance issue replaces these
-    hops with in-process caches and batched settlement.
-    """
+    """Run ORM work off the event loop, in Django's one thread for sync code (its default)."""
     return await sync_to_async(function)(*args, **kwargs)
 
 
-async def settle(function: Callable[..., Any], call: Call, **kwargs: Any) -> Any:
-    """Run a settlement to completion even if the request is cancelled meanwhile."""
-    task = asyncio.ensure_future(in_thread(function, call, **kwargs))
+async def admit(call: Call) -> None:
+    """Route, price and hold the request (checking the key's rate limits), or refuse it."""
+    routing = await catalog.get_routing()
+    owner = await catalog.get_user_settings(call.user_id)
+    call.multiplier, call.log_content = owner.multiplier, owner.log_content
+    metering.plan_call(
+        call,
+        channels=routing.channels_for(call.spec.model, owner.plan_id),
+        price=routing.price(call.spec.model),
+    )
+    if call.token.spending_limit is not None:
+        await in_thread(metering.check_spending_limit, call)
+    if settings.REDIS_URL:
+        await holder().admit(call.token, amount=call.hold, request_id=call.request_id)
+    else:
+        if call.token.rpm_limit or call.token.tpm_limit:
+            await limiter().admit(call.token)
+        await in_thread(metering.reserve, call)
+
+
+async def finish(settlement: Settlement) -> None:
+    """Write the settlement durably, even if the request is cancelled meanwhile."""
+    if settings.REDIS_URL:
+        await committer().commit(settlement)
+        return
+    task = asyncio.ensure_future(in_thread(metering.settle_one, settlement))
     settling.add(task)
     task.add_done_callback(settling.discard)
-    return await asyncio.shield(task)
+    await asyncio.shield(task)
 
 
-async def charge(call: Call, **kwargs: Any) -> None:
+async def charge(call: Call, *, usage: Usage | None, output_text: str, latency_ms: int) -> None:
     """Bill the request, then count its tokens against the key's tokens-per-minute limit."""
-    usage = await settle(metering.charge, call, **kwargs)
-    if call.token.tpm_limit:
-        await limiter().add_tokens(call.token, usage.input_tokens + usage.output_tokens)
+    settlement = metering.charged(call, usage=usage, output_text=output_text, latency_ms=latency_ms)
+    await finish(settlement)
+    if call.token.tpm_limit and settlement.usage:
+        tokens = settlement.usage.input_tokens + settlement.usage.output_tokens
+        await limiter().add_tokens(call.token, tokens)
+
+
+async def release(call: Call, *, started: float) -> None:
+    await finish(metering.released(call, latency_ms=elapsed_ms(started)))
 
 
 def elapsed_ms(started: float) -> int:
@@ -147,20 +175,20 @@ async def upstream_error(response: httpx.Response) -> ApiError:
 async def forward(call: Call, body: dict[str, Any], receive: Receive, send: Send) -> None:
     """Hold, forward and settle one request; ApiError before any output means nothing was sent."""
     started = time.monotonic()
-    await in_thread(metering.open_call, call)
+    await admit(call)
     try:
         response = await open_upstream(call, body)
         if response.status_code >= 400:
             raise await upstream_error(response)
     except ApiError as error:
         call.status_code, call.error_class = error.status, error.code or "upstream_error"
-        await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
+        await release(call, started=started)
         raise
     except Exception as error:
         # Whatever went wrong before any output, the hold goes back and the client gets a 502.
         logger.exception("Request %s failed before reaching an upstream", call.request_id)
         call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
-        await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
+        await release(call, started=started)
         raise UPSTREAM_FAILED from error
     if call.spec.stream:
         await relay_stream(call, response, receive, send, started=started)
@@ -174,11 +202,11 @@ def output_text(data: dict[str, Any]) -> str:
     for choice in data.get("choices") or []:
         if not isinstance(choice, dict):
             continue
-        for holder in (choice, choice.get("message"), choice.get("delta")):
-            if isinstance(holder, dict):
+        for part in (choice, choice.get("message"), choice.get("delta")):
+            if isinstance(part, dict):
                 for key in ("text", "content", "reasoning_content"):
-                    if isinstance(holder.get(key), str):
-                        parts.append(holder[key])
+                    if isinstance(part.get(key), str):
+                        parts.append(part[key])
     return "".join(parts)
 
 
@@ -192,7 +220,7 @@ async def relay_response(
             raise ValueError("not an object")
     except (httpx.HTTPError, ValueError) as error:
         call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
-        await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
+        await release(call, started=started)
         raise UPSTREAM_FAILED from error
     finally:
         await response.aclose()

@@ -14,6 +14,7 @@ from accounts import services
 from accounts.models import ApiToken, User
 from config import celery_app
 from config.asgi import application
+from gateway import catalog
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -24,8 +25,10 @@ celery_app.conf.task_eager_propagates = True
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    # allauth's rate limits live in the cache; every test starts with none used.
+    # allauth's rate limits live in the cache, the gateway's snapshot of keys, channels and
+    # prices in the process: every test starts with neither (row ids repeat between tests).
     cache.clear()
+    catalog.forget_all()
     yield
     cache.clear()
 

@@ -16,6 +16,7 @@ from django.test import Client as DjangoClient
 from openai.types.chat import ChatCompletionMessageParam
 
 from accounts.models import User
+from billing import ledger
 from billing.models import Hold, LedgerEntry, Plan, Wallet
 from gateway.models import Channel, UsageLog
 from tests.fakes.upstream import FakeUpstream, Reply
@@ -34,6 +35,17 @@ def exact_cost(prompt_tokens: int, completion_tokens: int) -> int:
     """The price of the fake's usage, rounded up once, as billing promises."""
     total = prompt_tokens * INPUT_PRICE + completion_tokens * OUTPUT_PRICE
     return -(-total // 1_000_000)
+
+
+def set_balance(user: User, amount: int) -> None:
+    # Through the ledger, as every balance change: Redis mirrors what the ledger announces.
+    ledger.adjust_balance(
+        user_id=user.pk,
+        amount=amount - balance_of(user),
+        reason="test",
+        actor_id=None,
+        idempotency_key=f"set-{amount}",
+    )
 
 
 def balance_of(user: User) -> int:
@@ -263,7 +275,7 @@ def test_each_error_reaches_the_client_as_its_openai_exception(
         gateway.chat.completions.create(model=MODEL, messages=[])
     with pytest.raises(openai.BadRequestError):
         gateway.chat.completions.create(model=MODEL, messages=MESSAGES, n=10_000)
-    Wallet.objects.filter(pk=customer.pk).update(balance=1)
+    set_balance(customer, 1)
     with pytest.raises(openai.APIStatusError) as refused:
         gateway.chat.completions.create(model=MODEL, messages=MESSAGES)
     assert refused.value.status_code == 402
@@ -362,7 +374,7 @@ def test_fifty_concurrent_requests_against_a_balance_for_ten_serve_at_most_ten(
     make_channel()
     # The hold (a prompt estimate of 15 tokens and max_tokens=7) exceeds the fake's usage
     # (12 + 7 tokens), so a balance of ten requests' cost can never serve an eleventh.
-    Wallet.objects.filter(pk=customer.pk).update(balance=10 * exact_cost(12, 7))
+    set_balance(customer, 10 * exact_cost(12, 7))
     results: list[int] = []
 
     def request() -> None:
@@ -487,10 +499,10 @@ def test_an_unexpected_failure_before_the_upstream_releases_the_hold_with_a_502(
 def test_an_unexpected_error_anywhere_answers_500_in_openai_shape(
     live_gateway: str, api_key: str, monkeypatch: pytest.MonkeyPatch
 ):
-    def broken(*args: Any, **kwargs: Any) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("gateway.asgi.available_models", broken)
+    monkeypatch.setattr("gateway.catalog.get_routing", broken)
 
     response = httpx.get(f"{live_gateway}/models", headers={"Authorization": f"Bearer {api_key}"})
 

@@ -1,0 +1,101 @@
+"""Group commit: settlements that finish together share one database transaction.
+
+The first settlement is written at once; those that arrive while a write is running wait
+and share the next one (commit-on-idle, no timer, so a lone request is never delayed by a
+batching window). Each request's response completes only after its own commit, so nothing
+delivered goes unbilled, and a crashed worker loses only requests it had not answered.
+Their holds then expire in Redis (HOLD_TTL) and give the money back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from gateway import holds, metering
+from gateway.metering import Settlement
+
+logger = logging.getLogger(__name__)
+
+
+def write_batch(batch: list[Settlement]) -> set[str]:
+    """Commit a batch, then drop its holds; returns the request ids that could not be written.
+
+    If the batch as a whole fails, each settlement is retried alone, so one bad row does not
+    sink the others.
+    """
+    failed = set()
+    try:
+        metering.record_settlements(batch)
+    except Exception:
+        logger.exception("A settlement batch of %d failed; retrying one by one", len(batch))
+        drop_broken_connection()
+        for item in batch:
+            try:
+                metering.record_settlements([item])
+            except Exception:
+                logger.exception("Settlement of %s failed", item.call.request_id)
+                drop_broken_connection()
+                failed.add(item.call.request_id)
+    holds.release(
+        (item.call.user_id, item.call.request_id)
+        for item in batch
+        if item.call.request_id not in failed
+    )
+    return failed
+
+
+def drop_broken_connection() -> None:
+    # This thread's connection outlives requests; after a database restart it must reconnect.
+    if not connection.is_usable():
+        connection.close()
+
+
+class GroupCommitter:
+    """One per event loop: batches are written one after another in Django's sync thread."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Settlement, asyncio.Future[None]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def commit(self, settlement: Settlement) -> None:
+        """Return once `settlement` is durable; the write goes on if the caller is cancelled."""
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((settlement, done))
+        if self.writer is None:
+            self.writer = asyncio.ensure_future(self.write_all())
+        await asyncio.shield(done)
+
+    async def write_all(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    failed = await sync_to_async(write_batch)([item for item, _done in batch])
+                except Exception as error:  # the database is unreachable even to retry
+                    failed, reason = {item.call.request_id for item, _done in batch}, error
+                else:
+                    reason = RuntimeError("The settlement could not be written.")
+                for item, done in batch:
+                    if item.call.request_id in failed:
+                        done.set_exception(reason)
+                    else:
+                        done.set_result(None)
+        finally:
+            self.writer = None
+
+
+committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommitter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def committer() -> GroupCommitter:
+    loop = asyncio.get_running_loop()
+    if loop not in committers:
+        committers[loop] = GroupCommitter()
+    return committers[loop]
