@@ -24,12 +24,13 @@ DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example EMAIL_
 	API_KEY_PEPPER=check-deploy-pepper \
 	FIELD_ENCRYPTION_KEYS=check:$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: help run serve test lint messages compilemessages lock clean
+.PHONY: help run serve test lint messages compilemessages lock clean bench
 
 help:
 	@echo "make run    - development server with demo data, Celery worker and beat (SQLite, no services)"
 	@echo "make test   - ruff, mypy, deploy checks, migrations check and the pytest suite"
 	@echo "make serve  - production ASGI server on \$$HOST:\$$PORT with \$$WEB_CONCURRENCY workers"
+	@echo "make bench  - gateway vs a bare Django passthrough (PEER=litellm, BENCH_ARGS=--soak)"
 	@echo "make messages - extract translatable strings into locale/"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
 
@@ -69,6 +70,10 @@ test: lint compilemessages
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# PostgreSQL and Redis on 127.0.0.1 (database tokengate_bench, Redis db 1); see bench/README.md.
+bench: $(STAMP) compilemessages
+	$(PY) -m bench.run $(if $(PEER),--peer $(PEER)) $(BENCH_ARGS)
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --no-location --ignore=.venv --ignore=var \

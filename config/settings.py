@@ -425,4 +425,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # httpx logs every upstream request at INFO: per-request noise on the gateway's hot path.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

@@ -15,6 +15,7 @@ currency) per wallet, far above any prepaid balance.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections.abc import Iterable
@@ -30,6 +31,9 @@ from accounts.models import ApiToken
 from billing.models import LedgerEntry, Wallet
 from gateway import limits
 from gateway.errors import INSUFFICIENT_BALANCE, ApiError
+from gateway.limits import async_redis
+
+logger = logging.getLogger(__name__)
 
 ADMITTED, TOO_MANY_REQUESTS, TOO_MANY_TOKENS, NOT_COVERED, BALANCE_UNKNOWN = range(5)
 
@@ -83,10 +87,6 @@ def wallet_keys(user_id: int) -> list[str]:
     return [f"{prefix}:balance", f"{prefix}:held", f"{prefix}:holds", f"{prefix}:hold-amounts"]
 
 
-def limit_keys(token: ApiToken, number: int) -> list[str]:
-    return [f"tokengate:rpm:{token.pk}:{number}", f"tokengate:tpm:{token.pk}:{number}"]
-
-
 def current_balance(user_id: int) -> tuple[int, int]:
     """The available balance in the database and its version, for a mirror Redis lacks."""
     wallet = Wallet.objects.for_user(user_id)
@@ -98,7 +98,7 @@ class RedisHolds:
     """Admission for one event loop (redis.asyncio connections belong to their loop)."""
 
     def __init__(self, url: str) -> None:
-        self.client: Any = aioredis.Redis.from_url(url)
+        self.client: Any = async_redis(url)
         self.admit_script = self.client.register_script(ADMIT_SCRIPT)
         self.mirror_script = self.client.register_script(MIRROR_SCRIPT)
 
@@ -107,7 +107,7 @@ class RedisHolds:
         number, retry_after = limits.window()
         now_ms = int(time.time() * 1000)
         expires_ms = now_ms + int(settings.HOLD_TTL.total_seconds() * 1000)
-        keys = limit_keys(token, number) + wallet_keys(token.user_id)
+        keys = limits.limit_keys(token, number) + wallet_keys(token.user_id)
         args: list[int | str] = [token.rpm_limit or 0, token.tpm_limit or 0]
         args += [limits.WINDOW_SECONDS * 2, amount, request_id, now_ms, expires_ms]
         try:
@@ -117,6 +117,7 @@ class RedisHolds:
                 await self.mirror_script(keys=keys[2:3], args=[balance, version])
                 verdict = await self.admit_script(keys=keys, args=args)
         except aioredis.RedisError as error:
+            logger.warning("Redis refused admission (%r): answering 503", error)
             raise limits.LIMITER_DOWN from error
         refusals: dict[int, ApiError] = {
             TOO_MANY_REQUESTS: limits.rate_limited("requests", retry_after),

@@ -1,9 +1,9 @@
 """Per-key rate limits: requests per minute (RPM) and tokens per minute (TPM).
 
 Fixed one-minute windows. With REDIS_URL the counters live in Redis, shared by every worker,
-and each check is one atomic script call; without it (the embedded default, one process)
-they live in this process. If Redis cannot be reached the request is refused with a 503:
-limits fail closed.
+and each check is part of the one atomic script call that admits a request (gateway/holds.py);
+without it (the embedded default, one process) they live in this process. If Redis cannot be
+reached the request is refused with a 503: limits fail closed.
 """
 
 from __future__ import annotations
@@ -21,17 +21,6 @@ from accounts.models import ApiToken
 from gateway.errors import ApiError
 
 WINDOW_SECONDS = 60
-
-# Count one request and refuse it if the window is already full: KEYS[1] the RPM counter,
-# KEYS[2] the TPM counter; ARGV rpm limit, tpm limit (0 = none), window expiry.
-ADMIT_SCRIPT = """
-local tokens = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) > 0 and tokens >= tonumber(ARGV[2]) then return 2 end
-local requests = redis.call('INCR', KEYS[1])
-if requests == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-if tonumber(ARGV[1]) > 0 and requests > tonumber(ARGV[1]) then return 1 end
-return 0
-"""
 
 
 def window(now: float | None = None) -> tuple[int, int]:
@@ -57,6 +46,12 @@ LIMITER_DOWN = ApiError(
     type="server_error",
     code="rate_limiter_unavailable",
 )
+
+
+def async_redis(url: str) -> Any:
+    """A client whose requests wait for a free connection rather than fail under a burst."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=5)
+    return aioredis.Redis(connection_pool=pool)
 
 
 class LocalLimiter:
@@ -86,30 +81,21 @@ class LocalLimiter:
             del self.counts[key]
 
 
+def limit_keys(token: ApiToken, number: int) -> list[str]:
+    """The key's RPM and TPM counters in Redis for window `number`."""
+    return [f"tokengate:rpm:{token.pk}:{number}", f"tokengate:tpm:{token.pk}:{number}"]
+
+
 class RedisLimiter:
+    """Counts served tokens in Redis; admission (RPM and TPM checks) is in gateway/holds.py,
+    in the same script call as the request's hold."""
+
     def __init__(self, url: str) -> None:
-        self.client: Any = aioredis.Redis.from_url(url)
-        self.admit_script = self.client.register_script(ADMIT_SCRIPT)
-
-    @staticmethod
-    def keys(token: ApiToken, number: int) -> list[str]:
-        return [f"tokengate:rpm:{token.pk}:{number}", f"tokengate:tpm:{token.pk}:{number}"]
-
-    async def admit(self, token: ApiToken) -> None:
-        number, retry_after = window()
-        limits = [token.rpm_limit or 0, token.tpm_limit or 0, WINDOW_SECONDS * 2]
-        try:
-            verdict = await self.admit_script(keys=self.keys(token, number), args=limits)
-        except aioredis.RedisError as error:
-            raise LIMITER_DOWN from error
-        if verdict == 1:
-            raise rate_limited("requests", retry_after)
-        if verdict == 2:
-            raise rate_limited("tokens", retry_after)
+        self.client: Any = async_redis(url)
 
     async def add_tokens(self, token: ApiToken, count: int) -> None:
         number, _retry_after = window()
-        key = self.keys(token, number)[1]
+        key = limit_keys(token, number)[1]
         try:
             async with self.client.pipeline(transaction=True) as pipe:
                 await pipe.incrby(key, count).expire(key, WINDOW_SECONDS * 2).execute()

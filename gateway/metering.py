@@ -157,8 +157,7 @@ def record_settlements(settlements: list[Settlement]) -> None:
                 for item in settlements
             ]
         )
-        settled = [item for item in settlements if item.call.request_id in paid]
-        write_logs([(item, paid[item.call.request_id]) for item in settled])
+        write_logs([(item, paid[item.call.request_id]) for item in settlements])
 
 
 def write_logs(settlements: list[tuple[Settlement, int]]) -> None:

@@ -27,7 +27,7 @@ from billing.money import Usage
 from gateway import catalog, metering
 from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEOUT, ApiError
 from gateway.holds import holder
-from gateway.limits import limiter
+from gateway.limits import LocalLimiter, limiter
 from gateway.metering import Call, Settlement
 from gateway.providers.mock import mock_upstream
 from gateway.router import attempt_order, cool_down
@@ -88,8 +88,10 @@ async def admit(call: Call) -> None:
     if settings.REDIS_URL:
         await holder().admit(call.token, amount=call.hold, request_id=call.request_id)
     else:
+        local = limiter()
+        assert isinstance(local, LocalLimiter)  # no Redis, so limits live in this process
         if call.token.rpm_limit or call.token.tpm_limit:
-            await limiter().admit(call.token)
+            await local.admit(call.token)
         await in_thread(metering.reserve, call)
 
 
@@ -145,8 +147,10 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> httpx.Response:
             response = await client.send(request, stream=True)
         except httpx.TimeoutException:
             failure = UPSTREAM_TIMEOUT
-        except httpx.HTTPError:
+            logger.warning("Channel %s timed out; trying the next", channel.name)
+        except httpx.HTTPError as error:
             failure = NO_CHANNEL_AVAILABLE
+            logger.warning("Channel %s failed (%r); trying the next", channel.name, error)
         else:
             if response.status_code != 429 and response.status_code < 500:
                 return response
