@@ -2,8 +2,8 @@
 
     uvicorn bench.floor:application   (BENCH_UPSTREAM is the upstream's base URL)
 
-It forwards /v1/chat/completions to the upstream with the gateway's HTTP client (httpx, the
-same pool limits) through Django's own ASGI handler, and streams responses through
+It forwards /v1/chat/completions to the upstream with the gateway's HTTP client (aiohttp,
+the same pool settings) through Django's own ASGI handler, and streams responses through
 unchanged: what any Django proxy pays before doing anything useful.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 
+import aiohttp
 import django
-import httpx
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -22,34 +22,40 @@ from django.views.decorators.csrf import csrf_exempt
 
 UPSTREAM = os.environ.get("BENCH_UPSTREAM", "http://127.0.0.1:9100/v1")
 
-client = httpx.AsyncClient(
-    follow_redirects=False,
-    limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
-)
+sessions: dict[int, aiohttp.ClientSession] = {}
+
+
+def session() -> aiohttp.ClientSession:
+    # Created on first use, inside the server's event loop (as the gateway does).
+    if not sessions:
+        connector = aiohttp.TCPConnector(limit=1000, limit_per_host=0, keepalive_timeout=30)
+        sessions[0] = aiohttp.ClientSession(
+            connector=connector, skip_auto_headers=("User-Agent", "Accept-Encoding")
+        )
+    return sessions[0]
 
 
 @csrf_exempt
 async def chat_completions(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    upstream = client.build_request(
-        "POST",
+    response = await session().post(
         f"{UPSTREAM}/chat/completions",
-        content=request.body,
-        headers={"content-type": "application/json", "authorization": "Bearer sk-upstream"},
+        data=request.body,
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sk-upstream"},
+        allow_redirects=False,
     )
-    response = await client.send(upstream, stream=True)
-    if response.headers.get("content-type", "").startswith("text/event-stream"):
+    if response.content_type == "text/event-stream":
 
         async def relay() -> AsyncIterator[bytes]:
             try:
-                async for chunk in response.aiter_raw():
+                async for chunk in response.content.iter_any():
                     yield chunk
             finally:
-                await response.aclose()
+                response.close()
 
         return StreamingHttpResponse(relay(), content_type="text/event-stream")
-    body = await response.aread()
-    await response.aclose()
-    return HttpResponse(body, status=response.status_code, content_type="application/json")
+    body = await response.read()
+    response.close()
+    return HttpResponse(body, status=response.status, content_type="application/json")
 
 
 urlpatterns = [path("v1/chat/completions", chat_completions)]

@@ -14,6 +14,7 @@ django_application = get_asgi_application()
 
 # Imported after Django is set up: the gateway uses models and settings.
 from config.health import application as health_application  # noqa: E402
+from gateway import upstream  # noqa: E402
 from gateway.asgi import Receive, Scope, Send  # noqa: E402
 from gateway.asgi import application as gateway_application  # noqa: E402
 
@@ -28,6 +29,7 @@ async def serve_lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             # The gateway's database work runs in Django's sync thread: close its connection.
             await sync_to_async(connections.close_all)()
+            await upstream.close_session()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

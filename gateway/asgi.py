@@ -8,12 +8,12 @@ errors. Cookie sessions never authenticate `/v1`; only `Authorization: Bearer sk
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
@@ -146,7 +146,7 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
 async def send_json(
     send: Send, status: int, body: dict[str, Any], headers: Mapping[str, str]
 ) -> None:
-    payload = json.dumps(body).encode()
+    payload = orjson.dumps(body)
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     head += [(name.encode(), value.encode()) for name, value in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": head})

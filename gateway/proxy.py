@@ -11,15 +11,13 @@ event ([DONE]) and a non-streamed response are sent only after the charge is com
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -29,9 +27,9 @@ from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEO
 from gateway.holds import holder
 from gateway.limits import LocalLimiter, limiter
 from gateway.metering import Call, Settlement
-from gateway.providers.mock import mock_upstream
 from gateway.router import attempt_order, cool_down
 from gateway.settlement import committer
+from gateway.upstream import UpstreamResponse, UpstreamTimeout, UpstreamUnreachable, post
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -43,29 +41,8 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 
-# One pooled client per event loop (uvicorn runs one loop per worker); redirects are never
-# followed, so an upstream cannot bounce a request (and its key) somewhere else.
-clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
-mock_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
 # Settlements in progress, kept referenced so a cancelled request cannot drop them.
 settling: set[asyncio.Task[Any]] = set()
-
-
-def upstream_client(provider: str) -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    if provider == "mock":
-        if loop not in mock_clients:
-            transport = httpx.ASGITransport(app=mock_upstream)
-            mock_clients[loop] = httpx.AsyncClient(transport=transport)
-        return mock_clients[loop]
-    if loop not in clients:
-        limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-        clients[loop] = httpx.AsyncClient(follow_redirects=False, limits=limits)
-    return clients[loop]
 
 
 async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -123,7 +100,7 @@ def elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-async def open_upstream(call: Call, body: dict[str, Any]) -> httpx.Response:
+async def open_upstream(call: Call, body: dict[str, Any]) -> UpstreamResponse:
     """The first channel's response that can be passed on; failed channels cool down."""
     failure = NO_CHANNEL_AVAILABLE
     for channel in attempt_order(call.channels):
@@ -134,38 +111,41 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> httpx.Response:
             upstream_model=channel.upstream_model(call.spec.model),
             stream=call.spec.stream,
         )
-        client = upstream_client(channel.provider)
-        request = client.build_request(
-            "POST",
-            adapter.url(channel.effective_base_url, call.spec.endpoint),
-            json=payload,
-            headers=adapter.headers(channel.api_key),
-            timeout=httpx.Timeout(channel.read_timeout, connect=channel.connect_timeout),
-        )
         call.channel = channel
         try:
-            response = await client.send(request, stream=True)
-        except httpx.TimeoutException:
+            response = await post(
+                provider=channel.provider,
+                url=adapter.url(channel.effective_base_url, call.spec.endpoint),
+                body=orjson.dumps(payload),
+                headers=adapter.headers(channel.api_key),
+                connect_timeout=channel.connect_timeout,
+                read_timeout=channel.read_timeout,
+            )
+        except UpstreamTimeout:
             failure = UPSTREAM_TIMEOUT
             logger.warning("Channel %s timed out; trying the next", channel.name)
-        except httpx.HTTPError as error:
+        except UpstreamUnreachable as error:
             failure = NO_CHANNEL_AVAILABLE
-            logger.warning("Channel %s failed (%r); trying the next", channel.name, error)
+            logger.warning("Channel %s failed (%r); trying the next", channel.name, error.__cause__)
         else:
-            if response.status_code != 429 and response.status_code < 500:
+            if response.status != 429 and response.status < 500:
                 return response
-            await response.aclose()
-            failure = NO_CHANNEL_AVAILABLE if response.status_code == 429 else UPSTREAM_FAILED
+            response.close()
+            failure = NO_CHANNEL_AVAILABLE if response.status == 429 else UPSTREAM_FAILED
         cool_down(channel)
     raise failure
 
 
-async def upstream_error(response: httpx.Response) -> ApiError:
+async def upstream_error(response: UpstreamResponse) -> ApiError:
     """An upstream's own 4xx, passed on in our shape (its message, never its headers)."""
-    raw = await response.aread()
-    await response.aclose()
     try:
-        error = json.loads(raw).get("error") or {}
+        raw = await response.read()
+    except (UpstreamTimeout, UpstreamUnreachable):
+        raw = b""
+    finally:
+        response.close()
+    try:
+        error = orjson.loads(raw).get("error") or {}
     except (ValueError, AttributeError):
         error = {}
     if not isinstance(error, dict):
@@ -173,7 +153,7 @@ async def upstream_error(response: httpx.Response) -> ApiError:
     message = str(error.get("message") or "The upstream refused the request.")[:2000]
     code = error.get("code") if isinstance(error.get("code"), str) else None
     param = error.get("param") if isinstance(error.get("param"), str) else None
-    return ApiError(response.status_code, message, code=code, param=param)
+    return ApiError(response.status, message, code=code, param=param)
 
 
 async def forward(call: Call, body: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -182,7 +162,7 @@ async def forward(call: Call, body: dict[str, Any], receive: Receive, send: Send
     await admit(call)
     try:
         response = await open_upstream(call, body)
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise await upstream_error(response)
     except ApiError as error:
         call.status_code, call.error_class = error.status, error.code or "upstream_error"
@@ -215,24 +195,23 @@ def output_text(data: dict[str, Any]) -> str:
 
 
 async def relay_response(
-    call: Call, response: httpx.Response, send: Send, *, started: float
+    call: Call, response: UpstreamResponse, send: Send, *, started: float
 ) -> None:
     try:
-        raw = await response.aread()
-        data = json.loads(raw)
+        data = orjson.loads(await response.read())
         if not isinstance(data, dict):
             raise ValueError("not an object")
-    except (httpx.HTTPError, ValueError) as error:
+    except (UpstreamTimeout, UpstreamUnreachable, ValueError) as error:
         call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
         await release(call, started=started)
         raise UPSTREAM_FAILED from error
     finally:
-        await response.aclose()
+        response.close()
     usage = call.channel.adapter.usage(data.get("usage")) if call.channel else None
     data["model"] = call.spec.model
     call.first_token_ms = elapsed_ms(started)
     await charge(call, usage=usage, output_text=output_text(data), latency_ms=elapsed_ms(started))
-    payload = json.dumps(data).encode()
+    payload = orjson.dumps(data)
     await send(
         {
             "type": "http.response.start",
@@ -256,7 +235,7 @@ class StreamState:
 
 
 async def relay_stream(
-    call: Call, response: httpx.Response, receive: Receive, send: Send, *, started: float
+    call: Call, response: UpstreamResponse, receive: Receive, send: Send, *, started: float
 ) -> None:
     state = StreamState()
     await send(
@@ -275,7 +254,7 @@ async def relay_stream(
         for task in (pump, disconnect):
             task.cancel()
         await asyncio.gather(pump, disconnect, return_exceptions=True)
-        await response.aclose()
+        response.close()
         if disconnect.done() and not disconnect.cancelled() and not state.finished:
             call.error_class = "client_disconnected"
         await charge(
@@ -286,7 +265,7 @@ async def relay_stream(
         )
     if state.failed:
         error = {"error": {**UPSTREAM_FAILED.body()["error"], "code": state.failed}}
-        await send_event(send, json.dumps(error).encode(), more=False)
+        await send_event(send, orjson.dumps(error), more=False)
     else:
         await send_event(send, b"[DONE]", more=False)
 
@@ -303,15 +282,15 @@ async def send_event(send: Send, data: bytes, *, more: bool = True) -> None:
 
 
 async def pump_events(
-    call: Call, response: httpx.Response, send: Send, state: StreamState, *, started: float
+    call: Call, response: UpstreamResponse, send: Send, state: StreamState, *, started: float
 ) -> None:
     """Pass the upstream's events on one by one, noting usage and what was delivered."""
     try:
-        async for line in response.aiter_lines():
-            if not line.startswith("data:"):
+        async for line in response.lines():
+            if not line.startswith(b"data:"):
                 continue
             data = line[5:].strip()
-            if data == "[DONE]":
+            if data == b"[DONE]":
                 state.finished = True
                 return
             event = relayed_event(call, data, state)
@@ -320,21 +299,21 @@ async def pump_events(
             if call.first_token_ms is None:
                 call.first_token_ms = elapsed_ms(started)
             await send_event(send, event)
-    except httpx.HTTPError:
+    except (UpstreamTimeout, UpstreamUnreachable):
         call.error_class = state.failed = "upstream_stream_broken"
     else:
         # The upstream closed the stream without [DONE]: count it as delivered, not failed.
         state.finished = True
 
 
-def relayed_event(call: Call, data: str, state: StreamState) -> bytes | None:
+def relayed_event(call: Call, data: bytes, state: StreamState) -> bytes | None:
     """The event to send the client for one upstream event, or None to drop it."""
     try:
-        chunk = json.loads(data)
+        chunk = orjson.loads(data)
     except ValueError:
-        return data.encode()
+        return data
     if not isinstance(chunk, dict):
-        return data.encode()
+        return data
     if chunk.get("usage") and call.channel:
         state.usage = call.channel.adapter.usage(chunk["usage"])
         if not call.spec.include_usage:
@@ -344,4 +323,4 @@ def relayed_event(call: Call, data: str, state: StreamState) -> bytes | None:
             chunk.pop("usage")
     state.delivered.append(output_text(chunk))
     chunk["model"] = call.spec.model
-    return json.dumps(chunk).encode()
+    return orjson.dumps(chunk)
