@@ -60,14 +60,36 @@ async def chat_completions(request: HttpRequest) -> HttpResponse | StreamingHttp
 
 urlpatterns = [path("v1/chat/completions", chat_completions)]
 
+# BENCH_FLOOR=django-defaults adds what `django-admin startproject` turns on (its apps and
+# middleware), the floor most Django proxies actually stand on; the default is bare Django.
+DEFAULTS = os.environ.get("BENCH_FLOOR") == "django-defaults"
 settings.configure(
     DEBUG=False,
     SECRET_KEY="bench-floor-only",  # noqa: S106 - a local benchmark process
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
-    MIDDLEWARE=[],
-    INSTALLED_APPS=[],
-    DATABASES={},
+    INSTALLED_APPS=[
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+    ]
+    if DEFAULTS
+    else [],
+    MIDDLEWARE=[
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+    if DEFAULTS
+    else [],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    if DEFAULTS
+    else {},
 )
 django.setup()
 application = get_asgi_application()

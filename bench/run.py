@@ -391,9 +391,15 @@ def ms(seconds: float) -> float:
 
 
 async def measure(
-    plan: Plan, upstream: Server, floor: Server, gateway: Server, peer: Server | None
+    plan: Plan,
+    upstream: Server,
+    floor: Server,
+    defaults: Server,
+    gateway: Server,
+    peer: Server | None,
 ) -> dict[str, Any]:
-    targets = {"upstream": upstream, "floor": floor, "gateway": gateway}
+    targets = {"upstream": upstream, "floor": floor, "floor-defaults": defaults}
+    targets["gateway"] = gateway
     if peer:
         targets["litellm"] = peer
     results: dict[str, Any] = {"rss_mb": {"idle": round(gateway.rss_mb(), 1)}}
@@ -452,6 +458,8 @@ async def measure(
                 if connections == 128:
                     results["rss_mb"]["under_load"] = round(await sampler, 1)
         row["gateway_vs_floor"] = round(row["gateway"]["rps"] / max(row["floor"]["rps"], 1), 2)
+        ratio = row["gateway"]["rps"] / max(row["floor-defaults"]["rps"], 1)
+        row["gateway_vs_floor_defaults"] = round(ratio, 2)
         if "litellm" in row:
             ratio = row["gateway"]["rps"] / max(row["litellm"]["rps"], 0.1)
             row["gateway_vs_litellm"] = round(ratio, 1)
@@ -528,11 +536,11 @@ def table(results: dict[str, Any]) -> str:
         results["throughput"],
         results["streaming"],
     )
-    names = [name for name in ("floor", "gateway", "litellm") if name in latency]
-    lines = [f"{'':34}" + "".join(f"{name:>12}" for name in names)]
+    names = [name for name in ("floor", "floor-defaults", "gateway", "litellm") if name in latency]
+    lines = [f"{'':34}" + "".join(f"{name:>16}" for name in names)]
 
     def row(label: str, values: list[Any]) -> None:
-        lines.append(f"{label:34}" + "".join(f"{value!s:>12}" for value in values))
+        lines.append(f"{label:34}" + "".join(f"{value!s:>16}" for value in values))
 
     row("added latency c=1 p50 (ms)", [latency[n]["added_p50_ms"] for n in names])
     row("added latency c=1 p99 (ms)", [latency[n]["added_p99_ms"] for n in names])
@@ -548,7 +556,11 @@ def table(results: dict[str, Any]) -> str:
     row("added chunk gap p99 (ms)", [streaming[n]["added_gap_p99_ms"] for n in names])
     lines.append("")
     for level in ("c32", "c128"):
-        lines.append(f"gateway / floor at {level}: {throughput[level]['gateway_vs_floor']}")
+        lines.append(
+            f"gateway / floor at {level}: {throughput[level]['gateway_vs_floor']} "
+            f"(bare Django), {throughput[level]['gateway_vs_floor_defaults']} "
+            "(Django with startproject's apps and middleware)"
+        )
         if "gateway_vs_litellm" in throughput[level]:
             lines.append(f"gateway / litellm at {level}: {throughput[level]['gateway_vs_litellm']}")
     concurrent = streaming["concurrent"]
@@ -644,11 +656,13 @@ def main() -> None:
         servers.append(gateway)
         floor_env = {**os.environ, "BENCH_UPSTREAM": upstream.base}
         floor = start_server("floor", "bench.floor:application", floor_env, core=0)
-        servers.append(floor)
+        defaults_env = {**floor_env, "BENCH_FLOOR": "django-defaults"}
+        defaults = start_server("floor-defaults", "bench.floor:application", defaults_env, core=0)
+        servers += [floor, defaults]
         peer = start_peer(options.peer, upstream) if options.peer else None
         if peer:
             servers.append(peer)
-        results = asyncio.run(measure(plan, upstream, floor, gateway, peer))
+        results = asyncio.run(measure(plan, upstream, floor, defaults, gateway, peer))
         results["ledger"] = ledger_check(env)
     results["plan"] = plan.__dict__
     Path(options.output).write_text(json.dumps(results, indent=2) + "\n")
