@@ -19,7 +19,7 @@ from django.http.request import split_domain_port, validate_host
 
 from accounts.models import ApiToken
 from billing.models import Price, Wallet
-from gateway import proxy
+from gateway import proxy, regions
 from gateway.errors import (
     INVALID_API_KEY,
     PROCESSING_RESTRICTED,
@@ -85,11 +85,13 @@ def authenticate(scope: Scope) -> ApiToken:
 
 def available_models(token: ApiToken) -> list[str]:
     """Models this key may use: served by an enabled channel open to its plan, and priced."""
-    wallet = Wallet.objects.filter(pk=token.user_id).first()
+    wallet = Wallet.objects.select_related("plan").filter(pk=token.user_id).first()
     plan_id = wallet.plan_id if wallet else None
+    # Data residency (issue 9): models only reachable in forbidden regions are not listed.
+    allowed = regions.regions_for(token.user_id, wallet.plan if wallet else None)
     served = {
         model
-        for channel in Channel.objects.filter(enabled=True)
+        for channel in regions.within(Channel.objects.filter(enabled=True), allowed)
         if channel.plan_id is None or channel.plan_id == plan_id
         for model in channel.served_models
     }

@@ -20,6 +20,7 @@ from accounts.models import ApiToken, Preferences
 from billing import ledger
 from billing.models import Price, Wallet
 from billing.money import Usage, cost_of
+from gateway import regions
 from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
 from gateway.models import Channel, ContentLog, UsageLog
 from gateway.validation import RequestSpec
@@ -73,6 +74,10 @@ def open_call(call: Call) -> None:
         for channel in Channel.objects.serving(call.spec.model)
         if channel.plan_id is None or channel.plan_id == plan_id
     ]
+    # Data residency (issue 9): keep only channels in the user's and plan's allowed regions.
+    call.channels = regions.route_within_allowed_regions(
+        call.channels, user_id=call.user_id, plan=wallet.plan if wallet else None
+    )
     call.price = Price.objects.current(call.spec.model)
     call.log_content = Preferences.objects.filter(
         user_id=call.user_id, content_logging=True
