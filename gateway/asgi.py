@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,7 +18,8 @@ from django.http.request import split_domain_port, validate_host
 
 from accounts.models import ApiToken
 from billing.models import Price, Wallet
-from gateway import proxy, regions
+from config import logs
+from gateway import metrics, proxy, regions
 from gateway.errors import (
     INVALID_API_KEY,
     PROCESSING_RESTRICTED,
@@ -136,10 +136,11 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
     spec = read_spec(body, endpoint=endpoint)
     if not token.allows_model(spec.model):
         raise model_not_found(spec.model)
+    metrics.note_model(spec.model)  # issue 9: the metrics label of this request
     if token.rpm_limit or token.tpm_limit:
         await limiter().admit(token)
     call = Call(
-        request_id=f"req_{uuid.uuid4().hex}",
+        request_id=logs.request_id(),  # issue 9: the id config/asgi.py logs and returns
         token=token,
         spec=spec,
         body=body,

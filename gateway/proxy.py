@@ -23,7 +23,7 @@ import httpx
 from asgiref.sync import sync_to_async
 
 from billing.money import Usage
-from gateway import metering
+from gateway import metering, metrics
 from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEOUT, ApiError
 from gateway.limits import limiter
 from gateway.metering import Call
@@ -124,6 +124,7 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> httpx.Response:
                 return response
             await response.aclose()
             failure = NO_CHANNEL_AVAILABLE if response.status_code == 429 else UPSTREAM_FAILED
+        metrics.upstream_failed(channel, failure.code or "")  # issue 9: errors and cooldowns
         cool_down(channel)
     raise failure
 
