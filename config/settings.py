@@ -451,8 +451,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
-        name: {"handlers": ["console"], "propagate": False}
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        name: {"handlers": ["console"], "propagate": False} for name in ("uvicorn", "uvicorn.error")
     },
 }
 # Celery logs through the configuration above instead of its own.
