@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Mapping
@@ -25,7 +24,6 @@ from gateway.asgi import application as gateway_application  # noqa: E402
 from gateway.metrics import request_finished  # noqa: E402
 
 PROBES = {"/healthz", "/readyz"}
-logger = logging.getLogger("tokengate.requests")
 
 
 async def observe_gateway(scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,7 +46,7 @@ async def observe_gateway(scope: Scope, receive: Receive, send: Send) -> None:
     finally:
         seconds = time.monotonic() - started
         request_finished(info.model, status, seconds)
-        logger.info(
+        logs.requests_logger.info(
             "%s %s %s %.0fms model=%s",
             scope["method"],
             scope["path"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -27,6 +28,7 @@ class RequestInfo:
     model: str = ""
 
 
+requests_logger = logging.getLogger("tokengate.requests")
 current_request: ContextVar[RequestInfo | None] = ContextVar("current_request", default=None)
 
 
@@ -84,13 +86,24 @@ class JsonFormatter(logging.Formatter):
 
 
 class RequestIdMiddleware:
-    """Console requests: a request id for their logs, returned as X-Request-Id."""
+    """Console requests: a request id for their logs, returned as X-Request-Id, and one log
+    line each. The line names the URL pattern, not the path: paths carry tokens (exports,
+    unsubscribe and password-reset links)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         info = start_request()
+        started = time.monotonic()
         response = self.get_response(request)
         response["X-Request-Id"] = info.request_id
+        match = request.resolver_match
+        requests_logger.info(
+            "%s /%s %s %.0fms",
+            request.method,
+            match.route if match else "(no route)",
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
         return response

@@ -430,7 +430,8 @@ PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
 
 # Logs: one JSON object per line in production (LOG_FORMAT=text for people), each with the
 # request id (config/logs.py). uvicorn's loggers are routed here too; its access log is off
-# in `make serve`, since config/asgi.py and RequestIdMiddleware log requests without queries.
+# in `make serve`: config/asgi.py and RequestIdMiddleware log each request without the query
+# string (console requests by URL pattern, since their paths may carry tokens).
 LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")

@@ -191,6 +191,7 @@ def test_logs_are_json_lines_with_request_ids_and_no_prompts_keys_or_emails(
         json={"model": MODEL, "messages": messages},
     )
     DjangoClient().post("/accounts/login/", {"login": SENTINEL_EMAIL, "password": "wrong"})
+    DjangoClient().get("/privacy/exports/sentinel-export-token-7f3a9c/")
     # Even a careless log call is masked.
     logging.getLogger("tests").warning("user %s used %s", SENTINEL_EMAIL, key)
 
@@ -200,7 +201,14 @@ def test_logs_are_json_lines_with_request_ids_and_no_prompts_keys_or_emails(
     assert SENTINEL_PROMPT not in text
     assert key not in text and key[:20] not in text
     assert SENTINEL_EMAIL not in text and "sentinel.person" not in text
+    assert "sentinel-export-token" not in text
     finished = [line for line in lines if line["logger"] == "tokengate.requests"]
+    console = [line for line in finished if "/v1/" not in line["message"]]
+    assert [line["message"].split()[:3] for line in console] == [
+        ["POST", "/accounts/login/", "200"],
+        ["GET", "/privacy/exports/<str:token>/", "302"],
+    ]
+    finished = [line for line in finished if line not in console]
     assert len(finished) == 3
     assert all(line["request_id"].startswith("req_") for line in finished)
     assert set(UsageLog.objects.values_list("request_id", flat=True)) <= {
