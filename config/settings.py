@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -455,5 +456,8 @@ LOGGING = {
         name: {"handlers": ["console"], "propagate": False} for name in ("uvicorn", "uvicorn.error")
     },
 }
+if LOG_FORMAT == "json":
+    # Python's warnings become log lines too, so standard error stays one JSON object a line.
+    logging.captureWarnings(True)
 # Celery logs through the configuration above instead of its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import secrets
@@ -104,7 +105,7 @@ def production_env(workdir: Path) -> dict[str, str]:
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
         "METRICS_TOKEN": METRICS_TOKEN,
         "LOG_FORMAT": "json",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
 
 
@@ -354,6 +355,17 @@ def check_scheduled_purge() -> None:
     step("purge: beat scheduled the retention job, the worker removed the expired usage log")
 
 
+def check_json_logs(workdir: Path) -> None:
+    for name in ("web1", "web2"):
+        lines = (workdir / f"{name}.log").read_text().splitlines()
+        other = [line for line in lines if line.strip() and not line.startswith("{")]
+        assert not other, other[:3]
+        entries = [json.loads(line) for line in lines if line.strip()]
+        requests = [entry for entry in entries if entry["logger"] == "tokengate.requests"]
+        assert requests and all(entry["request_id"].startswith("req_") for entry in requests)
+    step("logs: every line the web servers wrote is a JSON object, requests with their ids")
+
+
 @contextmanager
 def fake_upstream() -> Iterator[str]:
     sys.path.insert(0, str(ROOT))
@@ -419,6 +431,7 @@ def main() -> None:
                 check_export(servers, data)
                 check_scheduled_purge()
                 processes.check_alive()
+                check_json_logs(workdir)
         except BaseException:
             processes.show_logs()
             raise
