@@ -12,7 +12,7 @@ from django.test import Client as DjangoClient
 from accounts.models import Preferences, User
 from billing.models import Plan, Price, Wallet
 from gateway.models import UsageLog
-from tests.fakes.upstream import FakeUpstream
+from tests.fakes.upstream import FakeUpstream, Reply
 from tests.gateway.conftest import MODEL
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -42,6 +42,21 @@ def test_a_restricted_user_is_only_ever_routed_to_channels_in_allowed_regions(
         assert len(europe.requests) == 5
         assert china.requests == []
         assert set(UsageLog.objects.values_list("channel", flat=True)) == {allowed.pk}
+
+
+def test_failover_never_leaves_the_allowed_regions(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable
+):
+    with FakeUpstream() as china, FakeUpstream() as europe:
+        make_channel("cn", fake=china, region="CN")
+        make_channel("eu", fake=europe, region="EU", priority=10)
+        restrict(customer, "EU")
+        europe.script(Reply(status=500))
+
+        with pytest.raises(openai.InternalServerError):
+            client(live_gateway, api_key).chat.completions.create(model=MODEL, messages=MESSAGES)
+
+        assert (len(europe.requests), len(china.requests)) == (1, 0)
 
 
 def test_an_unrestricted_user_uses_every_region(
