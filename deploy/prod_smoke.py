@@ -184,12 +184,11 @@ class Browser:
             self.cookies[name.strip()] = rest.split(";")[0]
         return response
 
-    def post_form(
-        self, path: str, fields: dict[str, Any], *, form_page: str = ""
-    ) -> httpx.Response:
-        page = self.request("GET", form_page or path)
+    def post_form(self, path: str, fields: dict[str, Any]) -> httpx.Response:
+        """Post a form the way a browser does: GET the page for its CSRF token first."""
+        page = self.request("GET", path)
         found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert found, f"no CSRF token on {form_page or path} ({page.status_code})"
+        assert found, f"no CSRF token on {path} ({page.status_code})"
         return self.request("POST", path, data={**fields, "csrfmiddlewaretoken": found[1]})
 
 
