@@ -124,6 +124,8 @@ def test_compose_runs_two_web_servers_a_worker_one_beat_and_the_services():
     commands = [service.get("command") or [] for service in our_services().values()]
     assert sum("beat" in command for command in commands) == 1
     assert re.findall(r"server (web\d):8000", NGINX) == ["web1", "web2"]
+    # Only the proxy is reachable from outside: the web servers trust its forwarded headers.
+    assert [name for name, service in services.items() if "ports" in service] == ["nginx"]
 
 
 def test_every_variable_the_image_and_compose_set_is_read_by_the_settings():
