@@ -24,13 +24,14 @@ DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example EMAIL_
 	API_KEY_PEPPER=check-deploy-pepper \
 	FIELD_ENCRYPTION_KEYS=check:$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: help run serve test lint messages compilemessages lock clean bench
+.PHONY: help run serve test prod-smoke bench lint messages compilemessages lock clean
 
 help:
 	@echo "make run    - development server with demo data, Celery worker and beat (SQLite, no services)"
 	@echo "make test   - ruff, mypy, deploy checks, migrations check and the pytest suite"
 	@echo "make serve  - production ASGI server on \$$HOST:\$$PORT with \$$WEB_CONCURRENCY workers"
 	@echo "make bench  - gateway vs a bare Django passthrough (PEER=litellm, BENCH_ARGS=--soak)"
+	@echo "make prod-smoke - two production servers, worker and beat on PostgreSQL and Redis, checked end to end"
 	@echo "make messages - extract translatable strings into locale/"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
 
@@ -59,7 +60,7 @@ serve: $(STAMP) compilemessages
 	DJANGO_ENV=$${DJANGO_ENV:-production} $(PY) manage.py collectstatic --noinput -v 0
 	DJANGO_ENV=$${DJANGO_ENV:-production} exec $(BIN)/uvicorn config.asgi:application \
 	  --host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY) \
-	  --proxy-headers --no-server-header --timeout-graceful-shutdown 30
+	  --proxy-headers --no-server-header --no-access-log --timeout-graceful-shutdown 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -74,6 +75,10 @@ test: lint compilemessages
 # PostgreSQL and Redis on 127.0.0.1 (database tokengate_bench, Redis db 1); see bench/README.md.
 bench: $(STAMP) compilemessages
 	$(PY) -m bench.run $(if $(PEER),--peer $(PEER)) $(BENCH_ARGS)
+
+# Needs PostgreSQL and Redis on 127.0.0.1 (SMOKE_DATABASE_URL, SMOKE_REDIS_URL to change).
+prod-smoke: $(STAMP) compilemessages
+	$(PY) -m deploy.prod_smoke
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --no-location --ignore=.venv --ignore=var \

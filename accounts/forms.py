@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, Preferences, User
+from gateway.regions import RegionsField
 
 
 class SignupForm(forms.Form):
@@ -73,7 +74,15 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Preferences
-        fields = ("language", "time_zone", "default_model", "product_updates", "content_logging")
+        fields = (
+            "language",
+            "time_zone",
+            "default_model",
+            "product_updates",
+            "content_logging",
+            "allowed_regions",
+        )
+        field_classes = {"allowed_regions": RegionsField}
 
 
 class CloseAccountForm(forms.Form):

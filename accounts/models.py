@@ -20,6 +20,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gateway.regions import validate_regions
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -139,6 +141,13 @@ class Preferences(models.Model):
             "Opt in to keep the content of your API calls, encrypted, for 30 days to help us "
             "troubleshoot. Turning it off deletes what was stored."
         ),
+    )
+    allowed_regions = models.JSONField(
+        _("process my requests only in"),
+        default=list,
+        blank=True,
+        validators=[validate_regions],
+        help_text=_("Regions where your API calls may be processed. None ticked means any."),
     )
 
     objects = PreferencesQuerySet.as_manager()

@@ -89,6 +89,8 @@ declare(
     content_logging=account_data(
         Category.CONSENT, "Training and quality assurance", basis=Basis.CONSENT
     ),
+    # The person's data-residency choice: which regions may process their API calls.
+    allowed_regions=account_data(Category.ACCOUNT, "Service provision"),
 )
 
 declare(

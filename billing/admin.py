@@ -29,6 +29,7 @@ from billing.models import (
     Wallet,
 )
 from billing.money import InvalidAmount, format_amount, to_nanos
+from gateway.regions import RegionsField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -43,9 +44,17 @@ def amount_column(field: str, description: StrOrPromise) -> Any:
     return column
 
 
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ("name", "multiplier", "allowed_regions")
+        field_classes = {"allowed_regions": RegionsField}
+
+
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "multiplier")
+    form = PlanForm
+    list_display = ("name", "multiplier", "allowed_regions")
 
 
 class PriceForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import Rates
+from gateway.regions import validate_regions
 
 
 class Plan(models.Model):
@@ -26,6 +27,13 @@ class Plan(models.Model):
         decimal_places=4,
         default=Decimal(1),
         validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    allowed_regions = models.JSONField(
+        _("allowed regions"),
+        default=list,
+        blank=True,
+        validators=[validate_regions],
+        help_text=_("Requests of this plan's users are processed only there. Empty means any."),
     )
 
     class Meta:

@@ -83,7 +83,14 @@ BILLING_DETAILS = Personal(
 )
 
 
-declare(Plan, None, id=NOT_PERSONAL, name=NOT_PERSONAL, multiplier=NOT_PERSONAL)
+declare(
+    Plan,
+    None,
+    id=NOT_PERSONAL,
+    name=NOT_PERSONAL,
+    multiplier=NOT_PERSONAL,
+    allowed_regions=NOT_PERSONAL,
+)
 
 declare(
     Price,

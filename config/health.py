@@ -26,6 +26,8 @@ def database_answers() -> bool:
             cursor.execute("SELECT 1")
         return True
     except Exception:
+        # Drop the broken connection, so the next probe reconnects once the database is back.
+        connection.close()
         return False
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -125,6 +126,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -420,11 +422,47 @@ ZPAY_EXCHANGE_RATE = env("ZPAY_EXCHANGE_RATE", "7.20")
 # Webhook bodies larger than this are refused before parsing.
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 256 * 1024)
 
+# Prometheus /metrics (config/metrics.py): allowed with this bearer token or from these
+# networks; with neither set it answers 404. PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client itself too) makes every worker write its counts there to be summed.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+
+# Logs: one JSON object per line in production (LOG_FORMAT=text for people), each with the
+# request id (config/logs.py). uvicorn's loggers are routed here too; its access log is off
+# in `make serve`: config/asgi.py and RequestIdMiddleware log each request without the query
+# string (console requests by URL pattern, since their paths may carry tokens).
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # httpx logs every upstream request at INFO: per-request noise on the gateway's hot path.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    "loggers": {
+        **{
+            name: {"handlers": ["console"], "propagate": False}
+            for name in ("uvicorn", "uvicorn.error")
+        },
+        # httpx (payment providers) logs every request's URL at INFO.
+        "httpx": {"level": "WARNING"},
+    },
 }
+if LOG_FORMAT == "json":
+    # Python's warnings become log lines too, so standard error stays one JSON object a line.
+    logging.captureWarnings(True)
+# Celery logs through the configuration above instead of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

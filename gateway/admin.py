@@ -36,6 +36,7 @@ class ChannelForm(forms.ModelForm):
             "connect_timeout",
             "read_timeout",
             "plan",
+            "region",
         )
 
     def clean_api_key(self) -> str:
@@ -46,8 +47,8 @@ class ChannelForm(forms.ModelForm):
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
-    list_display = ("name", "provider", "priority", "weight", "enabled", "models_served")
-    list_filter = ("provider", "enabled")
+    list_display = ("name", "provider", "region", "priority", "weight", "enabled", "models_served")
+    list_filter = ("provider", "region", "enabled")
     search_fields = ("name",)
     actions = ("enable_channels", "disable_channels")
 

@@ -9,7 +9,6 @@ errors. Cookie sessions never authenticate `/v1`; only `Authorization: Bearer sk
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,7 +18,8 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 
 from accounts.models import ApiToken
-from gateway import catalog, proxy
+from config import logs
+from gateway import catalog, metrics, proxy, regions
 from gateway.errors import (
     INVALID_API_KEY,
     PROCESSING_RESTRICTED,
@@ -86,13 +86,14 @@ async def authenticate(scope: Scope) -> ApiToken:
 
 
 async def list_models(scope: Scope) -> dict[str, Any]:
-    """Models the key may use: served by an enabled channel open to its plan, and priced."""
+    """Models the key may use: served by an enabled channel open to its plan, in a region it
+    allows, and priced."""
     token = await authenticate(scope)
     routing = await catalog.get_routing()
     owner = await catalog.get_user_settings(token.user_id)
     served = {
         model
-        for channel in routing.channels
+        for channel in regions.within(routing.channels, owner.allowed_regions)
         if channel.plan_id is None or channel.plan_id == owner.plan_id
         for model in channel.served_models
     }
@@ -133,8 +134,9 @@ async def complete(scope: Scope, receive: Receive, send: Send, endpoint: str) ->
     spec = read_spec(body, endpoint=endpoint)
     if not token.allows_model(spec.model):
         raise model_not_found(spec.model)
+    metrics.note_model(spec.model)
     call = Call(
-        request_id=f"req_{uuid.uuid4().hex}",
+        request_id=logs.request_id(),  # the id config/asgi.py returns and logs
         token=token,
         spec=spec,
         body=body,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Preferences, lookup_prefix_of
 from billing.models import Price, Wallet
+from gateway import regions
 from gateway.models import Channel
 
 CACHE_SECONDS = 1.0
@@ -33,6 +34,7 @@ class UserSettings:
     plan_id: int | None
     multiplier: Decimal
     log_content: bool
+    allowed_regions: set[str] | None  # None: no residency restriction
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,16 @@ def load_token(lookup_prefix: str) -> ApiToken | None:
 
 def load_user_settings(user_id: int) -> UserSettings:
     wallet = Wallet.objects.select_related("plan").filter(pk=user_id).first()
+    plan = wallet.plan if wallet else None
+    preferences = Preferences.objects.filter(user_id=user_id).first()
     return UserSettings(
-        plan_id=wallet.plan_id if wallet else None,
+        plan_id=plan.pk if plan else None,
         multiplier=wallet.multiplier if wallet else Decimal(1),
-        log_content=Preferences.objects.filter(user_id=user_id, content_logging=True).exists(),
+        log_content=bool(preferences and preferences.content_logging),
+        allowed_regions=regions.allowed_regions(
+            preferences.allowed_regions if preferences else [],
+            plan.allowed_regions if plan else [],
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from accounts.models import ApiToken
 from billing import ledger
 from billing.models import Price
 from billing.money import Usage, cost_of
+from gateway import regions
 from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
 from gateway.models import Channel, ContentLog, UsageLog
 from gateway.validation import RequestSpec
@@ -71,8 +72,11 @@ class Call:
         return self.token.user_id
 
 
-def plan_call(call: Call, *, channels: list[Channel], price: Price | None) -> None:
+def plan_call(
+    call: Call, *, channels: list[Channel], allowed_regions: set[str] | None, price: Price | None
+) -> None:
     """Fix the call's channels, price and worst-case hold, or refuse an unservable model."""
+    channels = regions.route_within_allowed_regions(channels, allowed_regions)
     if not channels or price is None:
         raise model_not_found(call.spec.model)
     call.channels, call.price = channels, price

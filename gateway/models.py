@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gateway.encryption import EncryptedTextField, decrypt, encrypt
 from gateway.providers import PROVIDER_CHOICES, Provider, get_provider
+from gateway.regions import Region
 from gateway.upstream_urls import validate_upstream_url
 
 
@@ -67,6 +68,16 @@ class Channel(models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("plan"),
         help_text=_("Only users on this plan are routed here. Empty means everyone."),
+    )
+    region = models.CharField(
+        _("region"),
+        max_length=8,
+        choices=Region.choices,
+        blank=True,
+        help_text=_(
+            "Where the upstream processes requests. Users restricted to regions are never "
+            "routed to a channel without one."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

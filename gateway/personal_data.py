@@ -72,6 +72,7 @@ declare(
     connect_timeout=NOT_PERSONAL,
     read_timeout=NOT_PERSONAL,
     plan=NOT_PERSONAL,
+    region=NOT_PERSONAL,
     created_at=NOT_PERSONAL,
     updated_at=NOT_PERSONAL,
 )

@@ -22,7 +22,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from billing.money import Usage
-from gateway import catalog, metering
+from gateway import catalog, metering, metrics
 from gateway.errors import NO_CHANNEL_AVAILABLE, UPSTREAM_FAILED, UPSTREAM_TIMEOUT, ApiError
 from gateway.holds import holder
 from gateway.limits import LocalLimiter, limiter
@@ -58,6 +58,7 @@ async def admit(call: Call) -> None:
     metering.plan_call(
         call,
         channels=routing.channels_for(call.spec.model, owner.plan_id),
+        allowed_regions=owner.allowed_regions,
         price=routing.price(call.spec.model),
     )
     if call.token.spending_limit is not None:
@@ -132,6 +133,7 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> UpstreamResponse:
                 return response
             response.close()
             failure = NO_CHANNEL_AVAILABLE if response.status == 429 else UPSTREAM_FAILED
+        metrics.upstream_failed(channel, failure.code or "")
         cool_down(channel)
     raise failure
 

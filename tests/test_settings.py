@@ -24,7 +24,8 @@ PROBE = (
     "'debug': settings.DEBUG, 'hsts': settings.SECURE_HSTS_SECONDS,"
     "'secure_cookies': settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE,"
     "'ssl_redirect': settings.SECURE_SSL_REDIRECT, 'keys': sorted(settings.FIELD_ENCRYPTION_KEYS),"
-    "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND']}))"
+    "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND'],"
+    "'log_format': settings.LOG_FORMAT}))"
 )
 
 
@@ -49,6 +50,7 @@ def test_production_starts_with_its_secrets_and_secure_defaults():
     assert loaded["secure_cookies"] is True
     assert loaded["ssl_redirect"] is True
     assert loaded["hosts"] == ["gate.example"]
+    assert loaded["log_format"] == "json"
 
 
 @pytest.mark.parametrize(
@@ -100,3 +102,10 @@ def test_redis_url_selects_the_shared_redis_cache():
     result = load_settings(REDIS_URL="redis://127.0.0.1:6379/15")
 
     assert json.loads(result.stdout)["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_log_format_can_be_text_in_production_and_nothing_else():
+    assert json.loads(load_settings(LOG_FORMAT="text").stdout)["log_format"] == "text"
+    refused = load_settings(LOG_FORMAT="xml")
+    assert refused.returncode != 0
+    assert "LOG_FORMAT" in refused.stderr

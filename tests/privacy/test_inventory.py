@@ -158,7 +158,7 @@ def test_the_records_list_every_model_in_a_stable_order():
     assert records == records_of_processing()
     assert records.index("## accounts") < records.index("## billing") < records.index("## gateway")
     assert records.index("### accounts.ApiToken") < records.index("### accounts.User")
-    assert "Not personal: `id`, `multiplier`, `name`." in records
+    assert "Not personal: `allowed_regions`, `id`, `multiplier`, `name`." in records
     assert (
         "| `password` | account | Account management | contract (GDPR Art. 6(1)(b)) | no "
         "| anonymize: unusable-password | account data: while active + 12 months after closure |"

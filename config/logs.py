@@ -1,0 +1,109 @@
+"""Structured logs: one JSON object per line, each carrying the id of the request it is about.
+
+The id lives in a context variable: the `/v1` wrapper in config/asgi.py and
+`RequestIdMiddleware` (console) start one per request and return it as `X-Request-Id`;
+threads started with sync_to_async inherit it. Nothing logs prompts or responses; as a
+second line of defence every formatted line has API keys and email addresses masked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass
+class RequestInfo:
+    request_id: str
+    # The public model name, once the gateway has read the request (for metrics labels).
+    model: str = ""
+
+
+requests_logger = logging.getLogger("tokengate.requests")
+current_request: ContextVar[RequestInfo | None] = ContextVar("current_request", default=None)
+
+
+def start_request() -> RequestInfo:
+    info = RequestInfo(request_id=f"req_{uuid.uuid4().hex}")
+    current_request.set(info)
+    return info
+
+
+def request_id() -> str:
+    """This request's id; a fresh one when no request was started (a direct call)."""
+    info = current_request.get()
+    return info.request_id if info else f"req_{uuid.uuid4().hex}"
+
+
+SECRETS = (
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), "sk-[redacted]"),
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email redacted]"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        info = current_request.get()
+        record.request_id = info.request_id if info else ""
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "request_id": getattr(record, "request_id", ""),
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RequestIdMiddleware:
+    """Console requests: a request id for their logs, returned as X-Request-Id, and one log
+    line each. The line names the URL pattern, not the path: paths carry tokens (exports,
+    unsubscribe and password-reset links)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        info = start_request()
+        started = time.monotonic()
+        response = self.get_response(request)
+        response["X-Request-Id"] = info.request_id
+        match = request.resolver_match
+        requests_logger.info(
+            "%s /%s %s %.0fms",
+            request.method,
+            match.route if match else "(no route)",
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
