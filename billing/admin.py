@@ -29,6 +29,7 @@ from billing.models import (
     Wallet,
 )
 from billing.money import InvalidAmount, format_amount, to_nanos
+from privacy.audited_admin import AuditedAdmin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -97,7 +98,7 @@ class PriceForm(forms.ModelForm):
 
 
 @admin.register(Price)
-class PriceAdmin(admin.ModelAdmin):
+class PriceAdmin(AuditedAdmin):
     """A price change is a new version; versions in force are never edited (history)."""
 
     form = PriceForm
@@ -142,7 +143,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(admin.ModelAdmin):
+class WalletAdmin(AuditedAdmin):
     """Balances change only through the ledger (the adjust view); staff may change the plan."""
 
     list_display = ("user", "balance_shown", "held_shown", "plan", "low_balance_threshold_shown")
@@ -200,7 +201,7 @@ class WalletAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "wallet", "kind", "amount_shown", "balance_after_shown", "actor")
     list_filter = ("kind",)
     search_fields = ("wallet__user__email", "idempotency_key", "request_id")
@@ -211,7 +212,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyAdmin):
+class HoldAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("request_id", "wallet", "amount_shown", "status", "created_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("request_id", "wallet__user__email")
@@ -219,7 +220,7 @@ class HoldAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TopUpOrder)
-class TopUpOrderAdmin(ReadOnlyAdmin):
+class TopUpOrderAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "user",
@@ -264,7 +265,7 @@ class RedemptionBatchForm(forms.Form):
 
 
 @admin.register(RedemptionCode)
-class RedemptionCodeAdmin(admin.ModelAdmin):
+class RedemptionCodeAdmin(AuditedAdmin):
     list_display = ("code", "batch", "amount_shown", "expires_at", "redeemed_by", "redeemed_at")
     list_filter = ("batch",)
     search_fields = ("code", "batch", "redeemed_by__email")
@@ -307,13 +308,13 @@ class RedemptionCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("number", "order", "issued_at")
     search_fields = ("number", "order__user__email")
 
 
 @admin.register(BillingProfile)
-class BillingProfileAdmin(admin.ModelAdmin):
+class BillingProfileAdmin(AuditedAdmin):
     list_display = ("user", "name", "country")
     search_fields = ("user__email", "name")
     raw_id_fields = ("user",)

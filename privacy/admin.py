@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 from privacy import dsar, erasure
+from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
+    AccessEvent,
     ConsentNotice,
     ConsentRecord,
     DataSubjectRequest,
@@ -33,7 +35,7 @@ class ConsentNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyAdmin):
+class ConsentRecordAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "user", "browser_id", "purpose", "granted", "method")
     list_filter = ("purpose", "granted", "method")
     search_fields = ("user__email", "browser_id")
@@ -54,7 +56,7 @@ class DsarEventInline(admin.TabularInline):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(AuditedAdmin):
     """Good enough to operate; the back-office issue builds the full DSAR queue."""
 
     list_display = ("received_at", "email", "kind", "regime", "status", "respond_by", "assignee")
@@ -118,7 +120,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasurePlan)
-class ErasurePlanAdmin(admin.ModelAdmin):
+class ErasurePlanAdmin(AuditedAdmin):
     list_display = ("created_at", "user", "status", "planned_by", "approved_by", "executed_at")
     list_filter = ("status",)
     readonly_fields = (
@@ -157,7 +159,7 @@ class ErasurePlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(admin.ModelAdmin):
+class LegalHoldAdmin(AuditedAdmin):
     list_display = ("user", "created_at", "released_at", "created_by")
     fields = ("user", "reason", "released_at")
     raw_id_fields = ("user",)
@@ -186,3 +188,14 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
 @admin.register(RetentionRun)
 class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "finished_at", "counts")
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(AuditedAdmin, ReadOnlyAdmin):
+    """The access log: nobody, not even a superuser, edits or deletes it."""
+
+    list_display = ("created_at", "staff", "action", "model", "object_ids", "fields", "reason")
+    list_filter = ("action", "model")
+    search_fields = ("staff__email", "reason", "detail")
+    list_select_related = ("staff",)
+    date_hierarchy = "created_at"

@@ -356,3 +356,54 @@ class SuppressionEntry(models.Model):
 
     def __str__(self) -> str:
         return self.identifier_hash[:12]
+
+
+class AccessEvent(models.Model):
+    """One look at or change of personal data by staff in admin. Never changed or deleted."""
+
+    class Action(models.TextChoices):
+        LIST = "list", _("listed")
+        VIEW = "view", _("viewed")
+        CHANGE = "change", _("changed")
+        ADD = "add", _("added")
+        DELETE = "delete", _("deleted")
+        EXPORT = "export", _("exported")
+        REVEAL = "reveal", _("revealed")
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=100)
+    object_ids = models.JSONField(_("records"), default=list)
+    # Names of the fields changed or revealed, never their values.
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    # The admin action or page, when it says more than `action`.
+    detail = models.CharField(_("detail"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # The people whose data it was, for "who touched this person's data".
+    subjects = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("data subjects")
+    )
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.model} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("Access events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Access events are append-only.")

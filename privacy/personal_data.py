@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
 from privacy.models import (
+    AccessEvent,
     ConsentNotice,
     ConsentRecord,
     DataExport,
@@ -199,4 +200,31 @@ declare(
         erasure=Erasure.RETAIN,
     ),
     erased_at=NOT_PERSONAL,
+)
+
+# Who looked at or changed whose data in admin: accountability records (GDPR Art. 5(2), 32),
+# kept for two years whatever happens to the account, never part of anyone's export.
+ACCESS_RECORD = Personal(
+    category=Category.ACCOUNT,
+    purpose="Accountability for staff access to personal data",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.ACCESS_AUDIT,
+    export=False,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    AccessEvent,
+    "subjects",
+    id=NOT_PERSONAL,
+    staff=ACCESS_RECORD,
+    action=NOT_PERSONAL,
+    model=NOT_PERSONAL,
+    object_ids=ACCESS_RECORD,
+    fields=NOT_PERSONAL,
+    detail=NOT_PERSONAL,
+    reason=ACCESS_RECORD,
+    ip_truncated=ACCESS_RECORD,
+    created_at=ACCESS_RECORD,
+    subjects=ACCESS_RECORD,
 )

@@ -25,6 +25,7 @@ from billing.models import (
 from gateway.models import ContentLog, UsageLog
 from privacy.erasure import erase_user_data
 from privacy.models import (
+    AccessEvent,
     DataExport,
     DataSubjectRequest,
     ErasurePlan,
@@ -117,6 +118,11 @@ def purge_payment_records(now: datetime) -> int:
     return purged
 
 
+def purge_access_events(now: datetime) -> int:
+    old = AccessEvent.objects.filter(created_at__lt=cutoff("access_audit", now))
+    return delete_in_batches(old.exclude(subjects__in=held_users()))
+
+
 STEPS: dict[str, Callable[[datetime], int]] = {
     "usage_logs": purge_usage_logs,
     "content_logs": purge_content_logs,
@@ -124,6 +130,7 @@ STEPS: dict[str, Callable[[datetime], int]] = {
     "privacy_requests": purge_privacy_requests,
     "account": erase_closed_accounts,
     "payment_records": purge_payment_records,
+    "access_audit": purge_access_events,
 }
 
 
