@@ -31,10 +31,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = _("Tokengate administration")
-admin.site.site_title = _("Tokengate administration")
-
-
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)

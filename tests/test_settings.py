@@ -24,7 +24,8 @@ PROBE = (
     "'debug': settings.DEBUG, 'hsts': settings.SECURE_HSTS_SECONDS,"
     "'secure_cookies': settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE,"
     "'ssl_redirect': settings.SECURE_SSL_REDIRECT, 'keys': sorted(settings.FIELD_ENCRYPTION_KEYS),"
-    "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND']}))"
+    "'hosts': settings.ALLOWED_HOSTS, 'admin_mfa': settings.ADMIN_REQUIRE_MFA,"
+    "'cache': settings.CACHES['default']['BACKEND']}))"
 )
 
 
@@ -49,6 +50,7 @@ def test_production_starts_with_its_secrets_and_secure_defaults():
     assert loaded["secure_cookies"] is True
     assert loaded["ssl_redirect"] is True
     assert loaded["hosts"] == ["gate.example"]
+    assert loaded["admin_mfa"] is True
 
 
 @pytest.mark.parametrize(
