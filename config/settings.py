@@ -376,6 +376,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.expire_abandoned_orders",
         "schedule": crontab(minute=23),
     },
+    "privacy-request-reminders": {
+        "task": "privacy.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=3),
+    },
     "retention": {
         "task": "privacy.tasks.run_retention",
         "schedule": crontab(hour=2, minute=41),

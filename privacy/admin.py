@@ -1,14 +1,32 @@
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
-from privacy import dsar, erasure
+from accounts.models import User
+from privacy import audit, dsar, erasure, metrics
+from privacy import forms as forms_
 from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
     AccessEvent,
@@ -18,6 +36,7 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    ProcessorTask,
     RetentionPolicy,
     RetentionRun,
 )
@@ -55,13 +74,95 @@ class DsarEventInline(admin.TabularInline):
         return False
 
 
+@dataclass(frozen=True)
+class Step:
+    """One button of a request's page: its form and the dsar workflow function it runs."""
+
+    label: Promise
+    form: type[forms.Form]
+    run: Callable[..., Any]
+    initial: Callable[[DataSubjectRequest], dict[str, Any]] | None = None
+
+
+def restrict(dsr: DataSubjectRequest, *, actor: User) -> None:
+    dsr_needs_account(dsr)
+    dsar.restrict_processing(dsr, actor=actor)
+
+
+def lift_restriction(dsr: DataSubjectRequest, *, actor: User) -> None:
+    dsr_needs_account(dsr)
+    dsar.restrict_processing(dsr, actor=actor, lift=True)
+
+
+def dsr_needs_account(dsr: DataSubjectRequest) -> None:
+    if dsr.user is None:
+        raise dsar.DsarRefused(_("Verify the requester's identity and account first."))
+
+
+def rectify(dsr: DataSubjectRequest, *, actor: User, **changes: str) -> None:
+    dsar.rectify(dsr, actor=actor, changes=changes)
+
+
+def profile_of(dsr: DataSubjectRequest) -> dict[str, Any]:
+    return {"display_name": dsr.user.display_name, "email": dsr.user.email} if dsr.user else {}
+
+
+STEPS = {
+    "acknowledge": Step(_("Acknowledge"), forms_.ConfirmForm, dsar.acknowledge),
+    "verify": Step(_("Verify identity"), forms_.EvidenceForm, dsar.verify_identity),
+    "assign": Step(_("Assign"), forms_.AssignForm, dsar.assign),
+    "request_information": Step(
+        _("Request information"), forms_.MessageForm, dsar.request_information
+    ),
+    "information_received": Step(
+        _("Information received"), forms_.NoteForm, dsar.receive_information
+    ),
+    "extend": Step(_("Extend"), forms_.ReasonForm, dsar.extend),
+    "export": Step(_("Run export"), forms_.ConfirmForm, dsar.run_export),
+    "plan_erasure": Step(_("Plan erasure"), forms_.ConfirmForm, dsar.plan_request_erasure),
+    "approve_erasure": Step(_("Approve erasure"), forms_.ConfirmForm, dsar.approve_request_erasure),
+    "execute_erasure": Step(_("Execute erasure"), forms_.ConfirmForm, dsar.execute_request_erasure),
+    "restrict": Step(_("Restrict processing"), forms_.ConfirmForm, restrict),
+    "lift_restriction": Step(_("Lift restriction"), forms_.ConfirmForm, lift_restriction),
+    "rectify": Step(_("Rectify"), forms_.RectifyForm, rectify, initial=profile_of),
+    "deny": Step(_("Deny"), forms_.ReasonForm, dsar.deny),
+    "close": Step(_("Close"), forms_.NoteForm, dsar.close),
+}
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("overdue", _("overdue")), ("due_soon", _("due within 7 days"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        open_requests = queryset.filter(status__in=dsar.OPEN_STATUSES)
+        if self.value() == "overdue":
+            return open_requests.filter(due_at__lt=now)
+        if self.value() == "due_soon":
+            return open_requests.filter(due_at__gte=now, due_at__lte=now + timedelta(days=7))
+        return queryset
+
+
 @admin.register(DataSubjectRequest)
 class DataSubjectRequestAdmin(AuditedAdmin):
-    """Good enough to operate; the back-office issue builds the full DSAR queue."""
+    """The DSAR queue: soonest deadline first; each request's page has the workflow buttons."""
 
-    list_display = ("received_at", "email", "kind", "regime", "status", "respond_by", "assignee")
-    list_filter = ("status", "regime", "kind")
+    list_display = ("received_at", "email", "kind", "regime", "status", "assignee", "due")
+    list_filter = (
+        DueFilter,
+        "status",
+        "regime",
+        "kind",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        ("due_at", admin.DateFieldListFilter),
+    )
+    list_select_related = ("assignee",)
     search_fields = ("email", "id")
+    ordering = ("due_at", "received_at")
     readonly_fields = (
         "id",
         "user",
@@ -71,13 +172,94 @@ class DataSubjectRequestAdmin(AuditedAdmin):
         "details",
         "language",
         "received_at",
+        "due_at",
         "email_verified_at",
         "identity_verified_at",
+        "identity_evidence",
         "extended",
     )
     fields = (*readonly_fields, "status", "assignee")
     inlines = (DsarEventInline,)
     actions = ("restrict", "lift_restriction", "apply_objection")
+    change_form_template = "admin/privacy/datasubjectrequest/change_form.html"
+    change_list_template = "admin/privacy/datasubjectrequest/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        step = self.admin_site.admin_view(self.step_view)
+        metrics = self.admin_site.admin_view(self.ccpa_metrics_view)
+        return [
+            path("ccpa-metrics/", metrics, name="privacy_datasubjectrequest_ccpa_metrics"),
+            path("<path:object_id>/step/<slug:name>/", step, name="privacy_dsar_step"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        dsr = self.get_object(request, unquote(object_id))
+        if dsr is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "steps": STEPS,
+                "deadlines": dsar.deadlines_of(dsr),
+                "due_status": due_status(dsr),
+                "waiting": dsar.is_waiting_for_information(dsr),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        if not self.has_change_permission(request) or name not in STEPS:
+            raise PermissionDenied
+        dsr = get_object_or_404(DataSubjectRequest, pk=object_id)
+        step = STEPS[name]
+        initial = step.initial(dsr) if step.initial else None
+        form = step.form(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            audit.record_access(
+                request,
+                action=AccessEvent.Action.CHANGE,
+                model=DataSubjectRequest,
+                object_ids=[dsr.pk],
+                fields=form.changed_data,
+                detail=name,
+            )
+            try:
+                with transaction.atomic():
+                    step.run(dsr, actor=request.user, **form.cleaned_data)
+            except (dsar.DsarRefused, ValidationError) as refused:
+                self.message_user(request, "; ".join(refused_messages(refused)), messages.ERROR)
+            else:
+                self.message_user(request, _("Done: %(step)s.") % {"step": step.label})
+            return redirect(reverse("admin:privacy_datasubjectrequest_change", args=[dsr.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.label,
+            "dsr": dsr,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/datasubjectrequest/step.html", context)
+
+    def ccpa_metrics_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            year = int(request.GET.get("year", ""))
+        except ValueError:
+            year = timezone.now().year
+        rows = metrics.ccpa_metrics(year)
+        if request.GET.get("format") == "csv":
+            return metrics_csv(year, rows)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("CCPA request metrics"),
+            "year": year,
+            "rows": rows,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/privacy/datasubjectrequest/ccpa_metrics.html", context
+        )
 
     def save_model(
         self, request: HttpRequest, obj: DataSubjectRequest, form: Any, change: bool
@@ -108,15 +290,67 @@ class DataSubjectRequestAdmin(AuditedAdmin):
         for item in queryset.exclude(user=None):
             dsar.apply_objection(item, actor=request.user)  # type: ignore[arg-type]
 
-    @admin.display(description=_("answer due by"))
-    def respond_by(self, dsr: DataSubjectRequest) -> Any:
-        return dsar.deadlines_of(dsr).respond_by
+    @admin.display(description=_("answer due by"), ordering="due_at")
+    def due(self, dsr: DataSubjectRequest) -> str:
+        if dsr.due_at is None:
+            return self.get_empty_value_display()
+        shown = date_format(timezone.localtime(dsr.due_at), "SHORT_DATE_FORMAT")
+        label = due_status(dsr)
+        return format_html("{} <strong>{}</strong>", shown, label) if label else shown
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def due_status(dsr: DataSubjectRequest) -> Any:
+    """The queue's badge: overdue or due soon, for requests still open."""
+    if dsr.status not in dsar.OPEN_STATUSES or dsr.due_at is None:
+        return ""
+    now = timezone.now()
+    if dsr.due_at < now:
+        return _("overdue")
+    if dsr.due_at <= now + timedelta(days=7):
+        return _("due soon")
+    return ""
+
+
+def refused_messages(refused: Exception) -> list[str]:
+    if isinstance(refused, ValidationError):
+        return [str(message) for message in refused.messages]
+    return [str(refused)]
+
+
+def metrics_csv(year: int, rows: list[metrics.Row]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ccpa-metrics-{year}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Year"),
+            _("Request type"),
+            _("Received"),
+            _("Complied with in whole or in part"),
+            _("Denied"),
+            _("Median days to respond"),
+            _("Mean days to respond"),
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                year,
+                row.label,
+                row.received,
+                row.complied,
+                row.denied,
+                "" if row.median_days is None else row.median_days,
+                "" if row.mean_days is None else row.mean_days,
+            ]
+        )
+    return response
 
 
 @admin.register(ErasurePlan)
@@ -199,3 +433,27 @@ class AccessEventAdmin(AuditedAdmin, ReadOnlyAdmin):
     search_fields = ("staff__email", "reason", "detail")
     list_select_related = ("staff",)
     date_hierarchy = "created_at"
+
+
+@admin.register(ProcessorTask)
+class ProcessorTaskAdmin(AuditedAdmin):
+    """Who else must hear of an erasure; staff tell them and tick the task off."""
+
+    list_display = ("processor", "erasure", "created_at", "done_at", "done_by")
+    list_filter = (("done_at", admin.EmptyFieldListFilter), "processor")
+    list_select_related = ("erasure", "done_by")
+    fields = ("erasure", "processor", "created_at", "done_at", "done_by")
+    readonly_fields = fields
+    actions = ("mark_done",)
+
+    @admin.action(description=_("Mark the selected processors as told"), permissions=("change",))
+    def mark_done(self, request: HttpRequest, queryset: QuerySet[ProcessorTask]) -> None:
+        count = erasure.complete_processor_tasks(queryset, actor=request.user)  # type: ignore[arg-type]
+        message = ngettext("%(count)d task done.", "%(count)d tasks done.", count)
+        self.message_user(request, message % {"count": count})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from privacy.models import DataSubjectRequest
 
 
@@ -26,3 +27,43 @@ class PublicRequestForm(RequestForm):
         help_text=_("We send a link to confirm that this address is yours."),
     )
     field_order = ("email", "regime", "kind", "details")
+
+
+class ConfirmForm(forms.Form):
+    """A step that needs nothing but the click."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+
+
+class EvidenceForm(forms.Form):
+    evidence = forms.CharField(
+        label=_("How was the identity verified?"),
+        max_length=2000,
+        widget=forms.Textarea,
+        help_text=_("Describe what you checked; never attach copies of identity documents."),
+    )
+
+
+class MessageForm(forms.Form):
+    message = forms.CharField(
+        label=_("What do you need from the requester?"), max_length=2000, widget=forms.Textarea
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("email"),
+        required=False,
+    )
+
+
+class RectifyForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email address"))

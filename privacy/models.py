@@ -158,7 +158,12 @@ class DataSubjectRequest(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    # What staff checked to verify identity (never copies of documents).
+    identity_evidence = models.TextField(_("identity evidence"), blank=True)
     extended = models.BooleanField(_("extended"), default=False)
+    # The answer's deadline as last computed (privacy.dsar.refresh_due), for ordering and
+    # filtering the queue in the database; an open wait for information moves it later.
+    due_at = models.DateTimeField(_("answer due by"), null=True, blank=True, db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -171,7 +176,7 @@ class DataSubjectRequest(models.Model):
     class Meta:
         verbose_name = _("data subject request")
         verbose_name_plural = _("data subject requests")
-        ordering = ("received_at",)
+        ordering = ("due_at", "received_at")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.email})"
@@ -186,7 +191,14 @@ class DsarEvent(models.Model):
         EMAIL_VERIFIED = "email_verified", _("email verified")
         IDENTITY_VERIFIED = "identity_verified", _("identity verified")
         ASSIGNED = "assigned", _("assigned")
+        INFORMATION_REQUESTED = "information_requested", _("information requested")
+        INFORMATION_RECEIVED = "information_received", _("information received")
+        EXTENDED = "extended", _("extended")
         EXPORT_READY = "export_ready", _("export ready")
+        RECTIFIED = "rectified", _("rectified")
+        ERASURE_PLANNED = "erasure_planned", _("erasure planned")
+        ERASURE_APPROVED = "erasure_approved", _("erasure approved")
+        ERASURE_EXECUTED = "erasure_executed", _("erasure executed")
         RESTRICTED = "restricted", _("processing restricted")
         RESTRICTION_LIFTED = "restriction_lifted", _("restriction lifted")
         OBJECTION_APPLIED = "objection_applied", _("objection applied")
@@ -342,6 +354,28 @@ class ErasurePlan(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of user {self.user_id} ({self.status})"
+
+
+class ProcessorTask(models.Model):
+    """Telling a processor (a payment provider, an upstream model provider) about an erasure."""
+
+    erasure = models.ForeignKey(
+        ErasurePlan, on_delete=models.CASCADE, related_name="processor_tasks"
+    )
+    processor = models.CharField(_("processor"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("processor task")
+        verbose_name_plural = _("processor tasks")
+        ordering = ("done_at", "created_at")
+
+    def __str__(self) -> str:
+        return f"Tell {self.processor} about erasure {self.erasure_id}"
 
 
 class SuppressionEntry(models.Model):

@@ -12,6 +12,7 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    ProcessorTask,
     RetentionPolicy,
     RetentionRun,
     SuppressionEntry,
@@ -72,15 +73,15 @@ def request_record(category: Category, *, export: bool = True, strategy: str = "
     )
 
 
-# Which staff member handled a request: the staff member's data, never in a customer's export.
+# Which staff member handled a request: the staff member's data, never in a customer's export,
+# and kept when the customer is erased (it proves who planned and who approved the erasure).
 STAFF_LINK = Personal(
     category=Category.ACCOUNT,
     purpose="Accountability for handling privacy requests",
     basis=Basis.LEGAL_OBLIGATION,
     retention=Retention.PRIVACY_REQUESTS,
     export=False,
-    erasure=Erasure.ANONYMIZE,
-    strategy="null",
+    erasure=Erasure.RETAIN,
 )
 # The download of a data export: never itself exported.
 EXPORT_DELIVERY = Personal(
@@ -105,7 +106,9 @@ declare(
     received_at=request_record(Category.SUPPORT),
     email_verified_at=request_record(Category.SUPPORT),
     identity_verified_at=request_record(Category.SUPPORT),
+    identity_evidence=request_record(Category.IDENTITY, strategy="blank"),
     extended=request_record(Category.SUPPORT),
+    due_at=request_record(Category.SUPPORT),
     assignee=STAFF_LINK,
 )
 
@@ -184,6 +187,17 @@ declare(
     created_at=ERASURE_EVIDENCE,
     approved_at=ERASURE_EVIDENCE,
     executed_at=ERASURE_EVIDENCE,
+)
+
+declare(
+    ProcessorTask,
+    "erasure__user",
+    id=NOT_PERSONAL,
+    erasure=ERASURE_EVIDENCE,
+    processor=NOT_PERSONAL,
+    created_at=NOT_PERSONAL,
+    done_at=NOT_PERSONAL,
+    done_by=STAFF_LINK,
 )
 
 # A keyed hash that cannot be reversed or linked to an account, kept for good.

@@ -24,3 +24,8 @@ def run_retention() -> dict[str, int]:
 @shared_task
 def execute_erasure(plan_id: int) -> None:
     erasure.execute_erasure(ErasurePlan.objects.select_related("user").get(pk=plan_id))
+
+
+@shared_task
+def send_deadline_reminders() -> dict[str, int]:
+    return dsar.send_deadline_reminders()

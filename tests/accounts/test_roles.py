@@ -39,6 +39,7 @@ PAGES = {
     "privacy/retentionpolicy": ({P}, {P}),
     "privacy/retentionrun": ({P}, set()),
     "privacy/accessevent": ({P}, set()),
+    "privacy/processortask": ({P}, {P}),
     "auth/group": (set(), set()),
 }
 CASES = [(role, page) for page in PAGES for role in (S, B, P, OP)]
