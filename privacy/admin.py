@@ -25,11 +25,13 @@ from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
-from privacy import audit, dsar, erasure, metrics
+from privacy import audit, breaches, dsar, erasure, metrics
 from privacy import forms as forms_
 from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
     AccessEvent,
+    BreachIncident,
+    BreachNotification,
     ConsentNotice,
     ConsentRecord,
     DataSubjectRequest,
@@ -457,3 +459,143 @@ class ProcessorTaskAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class BreachForm(forms.ModelForm):
+    data_categories = forms.MultipleChoiceField(
+        label=_("Categories of data"),
+        choices=list(breaches.CATEGORY_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The people affected are counted from the data inventory."),
+    )
+
+    class Meta:
+        model = BreachIncident
+        fields = ("became_aware_at", "description", "data_categories", "risk", "containment")
+
+
+class AuthorityNoticeForm(forms.Form):
+    reference = forms.CharField(label=_("The authority's reference"), max_length=200)
+    late_reason = forms.CharField(
+        label=_("Reason for the delay"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("Required after 72 hours (GDPR Art. 33(1))."),
+    )
+
+
+@admin.register(BreachIncident)
+class BreachIncidentAdmin(AuditedAdmin):
+    """The breach register: 72-hour clocks for the authority and for the people affected."""
+
+    form = BreachForm
+    list_display = (
+        "became_aware_at",
+        "risk",
+        "people_affected",
+        "authority_clock",
+        "users_clock",
+    )
+    list_filter = ("risk",)
+    readonly_fields = (
+        "people_affected",
+        "authority_clock",
+        "authority_notified_at",
+        "authority_reference",
+        "late_reason",
+        "users_clock",
+        "users_notified_at",
+        "notices_sent",
+        "created_by",
+        "created_at",
+    )
+    change_form_template = "admin/privacy/breachincident/change_form.html"
+
+    def get_urls(self) -> list[Any]:
+        authority = self.admin_site.admin_view(self.notify_authority_view)
+        users = self.admin_site.admin_view(self.notify_users_view)
+        return [
+            path("<path:object_id>/notify-authority/", authority, name="privacy_breach_authority"),
+            path("<path:object_id>/notify-users/", users, name="privacy_breach_users"),
+            *super().get_urls(),
+        ]
+
+    def save_model(
+        self, request: HttpRequest, obj: BreachIncident, form: Any, change: bool
+    ) -> None:
+        # The register's own workflow saves it (and counts the people affected).
+        breaches.record_breach(obj, actor=request.user)  # type: ignore[arg-type]
+        self.record_save(request, obj, form, change)
+
+    def notify_authority_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        incident = self.incident_to_change(request, object_id)
+        form = AuthorityNoticeForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                breaches.notify_authority(incident, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except breaches.BreachRefused as refused:
+                form.add_error("late_reason", str(refused))
+            else:
+                self.message_user(request, _("The authority's notification is recorded."))
+                return redirect(reverse("admin:privacy_breachincident_change", args=[incident.pk]))
+        return self.step_page(request, incident, _("Notify the authority"), form)
+
+    def notify_users_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        incident = self.incident_to_change(request, object_id)
+        form = forms_.ConfirmForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            count = breaches.notify_users(incident, actor=request.user)  # type: ignore[arg-type]
+            message = ngettext("%(count)d notice queued.", "%(count)d notices queued.", count)
+            self.message_user(request, message % {"count": count})
+            return redirect(reverse("admin:privacy_breachincident_change", args=[incident.pk]))
+        return self.step_page(request, incident, _("Notify the people affected"), form)
+
+    def incident_to_change(self, request: HttpRequest, object_id: str) -> BreachIncident:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(BreachIncident, pk=object_id)
+
+    def step_page(
+        self, request: HttpRequest, incident: BreachIncident, title: Any, form: forms.Form
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "incident": incident,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/breachincident/step.html", context)
+
+    @admin.display(description=_("authority notification due"))
+    def authority_clock(self, incident: BreachIncident) -> str:
+        return clock(breaches.authority_due(incident), incident.authority_notified_at)
+
+    @admin.display(description=_("people's notification due"))
+    def users_clock(self, incident: BreachIncident) -> str:
+        return clock(breaches.users_due(incident), incident.users_notified_at)
+
+    @admin.display(description=_("notices sent"))
+    def notices_sent(self, incident: BreachIncident) -> str:
+        sent = incident.notifications.filter(sent_at__isnull=False).count()
+        return f"{sent} / {incident.notifications.count()}"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def clock(due: Any, done_at: Any) -> str:
+    """A deadline with its state: done (on time or late), overdue, or still running."""
+    shown = date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT")
+    if done_at is not None:
+        state = _("done") if done_at <= due else _("done late")
+    else:
+        state = _("overdue") if timezone.now() > due else _("open")
+    return format_html("{} <strong>{}</strong>", shown, state)
+
+
+@admin.register(BreachNotification)
+class BreachNotificationAdmin(AuditedAdmin, ReadOnlyAdmin):
+    list_display = ("incident", "user", "email", "language", "created_at", "sent_at")
+    list_filter = ("incident", ("sent_at", admin.EmptyFieldListFilter), "language")
+    list_select_related = ("incident", "user")

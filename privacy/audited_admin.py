@@ -108,6 +108,9 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        self.record_save(request, obj, form, change)
+
+    def record_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Field names only: the values are what the record protects.
         audit.record_access(
             request,

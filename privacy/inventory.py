@@ -57,6 +57,7 @@ class Retention(StrEnum):
     PRIVACY_REQUESTS = "privacy requests: 24 months after closing"
     DATA_EXPORTS = "data exports: 7 days"
     ACCESS_AUDIT = "staff access records: 2 years"
+    BREACH_RECORDS = "breach register: 5 years"
 
 
 @dataclass(frozen=True)

@@ -441,3 +441,63 @@ class AccessEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Access events are append-only.")
+
+
+class BreachIncident(models.Model):
+    """A personal data breach in the register (GDPR Art. 33(5)), with its two 72-hour clocks."""
+
+    class Risk(models.TextChoices):
+        UNLIKELY = "unlikely", _("unlikely to result in a risk")
+        RISK = "risk", _("risk to people's rights and freedoms")
+        HIGH = "high", _("high risk to people's rights and freedoms")
+
+    description = models.TextField(_("what happened"))
+    became_aware_at = models.DateTimeField(_("became aware at"))
+    data_categories = models.JSONField(_("categories of data"), default=list)
+    people_affected = models.PositiveIntegerField(_("people affected"), default=0)
+    risk = models.CharField(_("risk level"), max_length=16, choices=Risk.choices)
+    containment = models.TextField(_("containment and consequences"), blank=True)
+    authority_notified_at = models.DateTimeField(_("authority notified at"), null=True, blank=True)
+    authority_reference = models.CharField(_("authority's reference"), max_length=200, blank=True)
+    late_reason = models.TextField(_("reason for the late notification"), blank=True)
+    users_notified_at = models.DateTimeField(_("people notified at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("breach")
+        verbose_name_plural = _("breach register")
+        ordering = ("-became_aware_at",)
+
+    def __str__(self) -> str:
+        return f"Breach of {self.became_aware_at:%Y-%m-%d %H:%M}"
+
+
+class BreachNotification(models.Model):
+    """One affected person's notice of a breach (GDPR Art. 34): queued, then sent."""
+
+    incident = models.ForeignKey(
+        BreachIncident, on_delete=models.PROTECT, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="breach_notifications",
+    )
+    email = models.EmailField(_("email address"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("breach notification")
+        verbose_name_plural = _("breach notifications")
+        constraints = [
+            models.UniqueConstraint(fields=("incident", "user"), name="privacy_breach_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Breach notice {self.pk}"

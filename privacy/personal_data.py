@@ -5,6 +5,8 @@ from __future__ import annotations
 from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
 from privacy.models import (
     AccessEvent,
+    BreachIncident,
+    BreachNotification,
     ConsentNotice,
     ConsentRecord,
     DataExport,
@@ -241,4 +243,43 @@ declare(
     ip_truncated=ACCESS_RECORD,
     created_at=ACCESS_RECORD,
     subjects=ACCESS_RECORD,
+)
+
+# The breach register documents each breach (GDPR Art. 33(5)) and proves who was told.
+BREACH_RECORD = Personal(
+    category=Category.CONTACT,
+    purpose="Documenting breaches and notifying the people affected (GDPR Art. 33-34)",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.BREACH_RECORDS,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    BreachIncident,
+    None,
+    id=NOT_PERSONAL,
+    description=NOT_PERSONAL,
+    became_aware_at=NOT_PERSONAL,
+    data_categories=NOT_PERSONAL,
+    people_affected=NOT_PERSONAL,
+    risk=NOT_PERSONAL,
+    containment=NOT_PERSONAL,
+    authority_notified_at=NOT_PERSONAL,
+    authority_reference=NOT_PERSONAL,
+    late_reason=NOT_PERSONAL,
+    users_notified_at=NOT_PERSONAL,
+    created_by=STAFF_LINK,
+    created_at=NOT_PERSONAL,
+)
+
+declare(
+    BreachNotification,
+    "user",
+    id=NOT_PERSONAL,
+    incident=BREACH_RECORD,
+    user=BREACH_RECORD,
+    email=BREACH_RECORD,
+    language=BREACH_RECORD,
+    created_at=BREACH_RECORD,
+    sent_at=BREACH_RECORD,
 )

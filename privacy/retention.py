@@ -26,6 +26,8 @@ from gateway.models import ContentLog, UsageLog
 from privacy.erasure import erase_user_data
 from privacy.models import (
     AccessEvent,
+    BreachIncident,
+    BreachNotification,
     DataExport,
     DataSubjectRequest,
     ErasurePlan,
@@ -123,6 +125,12 @@ def purge_access_events(now: datetime) -> int:
     return delete_in_batches(old.exclude(subjects__in=held_users()))
 
 
+def purge_breach_records(now: datetime) -> int:
+    old = BreachIncident.objects.filter(became_aware_at__lt=cutoff("breach_records", now))
+    delete_in_batches(BreachNotification.objects.filter(incident__in=old))
+    return delete_in_batches(old)
+
+
 STEPS: dict[str, Callable[[datetime], int]] = {
     "usage_logs": purge_usage_logs,
     "content_logs": purge_content_logs,
@@ -131,6 +139,7 @@ STEPS: dict[str, Callable[[datetime], int]] = {
     "account": erase_closed_accounts,
     "payment_records": purge_payment_records,
     "access_audit": purge_access_events,
+    "breach_records": purge_breach_records,
 }
 
 

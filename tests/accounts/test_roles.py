@@ -40,6 +40,8 @@ PAGES = {
     "privacy/retentionrun": ({P}, set()),
     "privacy/accessevent": ({P}, set()),
     "privacy/processortask": ({P}, {P}),
+    "privacy/breachincident": ({P}, {P}),
+    "privacy/breachnotification": ({P}, set()),
     "auth/group": (set(), set()),
 }
 CASES = [(role, page) for page in PAGES for role in (S, B, P, OP)]

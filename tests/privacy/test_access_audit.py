@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.checks import run_checks
@@ -15,6 +17,7 @@ from billing.models import Plan
 from privacy.audit import is_personal_data_model
 from privacy.audited_admin import AuditedAdmin, unaudited_admins
 from privacy.models import AccessEvent
+from privacy.tasks import run_retention
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +200,15 @@ def test_the_access_log_of_a_person_says_who_touched_their_data_and_why(make_use
     assert [e.action for e in events if e.staff == agent] == ["reveal", "view"]
     assert "Refund dispute" in log.content.decode()
     assert support.get(f"/admin/accounts/user/{customer.pk}/access-log/").status_code == 403
+
+
+def test_access_events_are_kept_two_years(make_user: Callable):
+    customer = make_user()
+    client, _member = staff_client(make_user, "Support")
+    client.get(f"/admin/accounts/user/{customer.pk}/change/")
+    recorded = AccessEvent.objects.get().created_at
+
+    with time_machine.travel(recorded + timedelta(days=729), tick=False):
+        assert run_retention.delay().get()["access_audit"] == 0
+    with time_machine.travel(recorded + timedelta(days=731), tick=False):
+        assert run_retention.delay().get()["access_audit"] == 1
