@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,7 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
-from privacy import audit, breaches, dsar, erasure, metrics
+from privacy import audit, breaches, dsar, erasure, metrics, policies
 from privacy import forms as forms_
 from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
@@ -38,6 +39,9 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    PolicyAcknowledgement,
+    PolicyDocument,
+    PolicyNotice,
     ProcessorTask,
     RetentionPolicy,
     RetentionRun,
@@ -599,3 +603,95 @@ class BreachNotificationAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("incident", "user", "email", "language", "created_at", "sent_at")
     list_filter = ("incident", ("sent_at", admin.EmptyFieldListFilter), "language")
     list_select_related = ("incident", "user")
+
+
+class PublishForm(forms.Form):
+    effective_at = forms.SplitDateTimeField(
+        label=_("Effective from"),
+        required=False,
+        widget=admin_widgets.AdminSplitDateTime,
+        help_text=_(
+            "Material changes only: at least 30 days from now. Other changes take effect at once."
+        ),
+    )
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(AuditedAdmin):
+    """Drafts are edited freely; publishing a version is a step, and published text stays."""
+
+    list_display = (
+        "kind",
+        "version",
+        "language",
+        "title",
+        "material",
+        "published_at",
+        "effective_at",
+    )
+    list_filter = ("kind", "language", "material")
+    fields = ("kind", "version", "language", "title", "body", "material")
+    change_form_template = "admin/privacy/policydocument/change_form.html"
+
+    def get_urls(self) -> list[Any]:
+        publish = self.admin_site.admin_view(self.publish_view)
+        return [
+            path("<path:object_id>/publish/", publish, name="privacy_policy_publish"),
+            *super().get_urls(),
+        ]
+
+    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        document = get_object_or_404(PolicyDocument, pk=object_id)
+        if not self.has_change_permission(request, document):
+            raise PermissionDenied
+        form = PublishForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                policies.publish(
+                    document.kind,
+                    document.version,
+                    actor=request.user,  # type: ignore[arg-type]
+                    effective_at=form.cleaned_data["effective_at"],
+                )
+            except policies.PolicyRefused as refused:
+                form.add_error("effective_at", str(refused))
+            else:
+                self.message_user(request, _("The version is published."))
+                return redirect(reverse("admin:privacy_policydocument_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Publish this version"),
+            "document": document,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/policydocument/publish.html", context)
+
+    def save_model(
+        self, request: HttpRequest, obj: PolicyDocument, form: Any, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by_id = request.user.pk
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Published text is the record of what people were told.
+        published = obj is not None and obj.published_at is not None
+        return not published and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PolicyNotice)
+class PolicyNoticeAdmin(AuditedAdmin, ReadOnlyAdmin):
+    list_display = ("kind", "version", "user", "created_at", "sent_at")
+    list_filter = ("kind", "version", ("sent_at", admin.EmptyFieldListFilter))
+    list_select_related = ("user",)
+
+
+@admin.register(PolicyAcknowledgement)
+class PolicyAcknowledgementAdmin(AuditedAdmin, ReadOnlyAdmin):
+    list_display = ("kind", "version", "user", "created_at")
+    list_filter = ("kind", "version")
+    list_select_related = ("user",)

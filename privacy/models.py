@@ -501,3 +501,89 @@ class BreachNotification(models.Model):
 
     def __str__(self) -> str:
         return f"Breach notice {self.pk}"
+
+
+class PolicyDocument(models.Model):
+    """One language of one version of a legal document; published versions never change."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("privacy policy")
+        TERMS = "terms", _("terms of service")
+        COOKIES = "cookies", _("cookie notice")
+
+    kind = models.CharField(_("document"), max_length=16, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    # Plain text, shown escaped with its paragraphs kept.
+    body = models.TextField(_("text"))
+    material = models.BooleanField(
+        _("material change"),
+        default=False,
+        help_text=_("Material changes are announced by email at least 30 days ahead."),
+    )
+    effective_at = models.DateTimeField(_("effective from"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ("kind", "-version", "language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "language"), name="privacy_policy_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version} ({self.language})"
+
+
+class PolicyNotice(models.Model):
+    """One user's email about a material change to a policy: queued, then sent."""
+
+    kind = models.CharField(_("document"), max_length=16, choices=PolicyDocument.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_notices"
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy change notice")
+        verbose_name_plural = _("policy change notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "user"), name="privacy_policy_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice of {self.kind} v{self.version}"
+
+
+class PolicyAcknowledgement(models.Model):
+    """A user acknowledged a coming change (the console banner's button)."""
+
+    kind = models.CharField(_("document"), max_length=16, choices=PolicyDocument.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_acknowledgements"
+    )
+    created_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy acknowledgement")
+        verbose_name_plural = _("policy acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "user"), name="privacy_policy_ack_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledged {self.kind} v{self.version}"

@@ -14,6 +14,9 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    PolicyAcknowledgement,
+    PolicyDocument,
+    PolicyNotice,
     ProcessorTask,
     RetentionPolicy,
     RetentionRun,
@@ -282,4 +285,49 @@ declare(
     language=BREACH_RECORD,
     created_at=BREACH_RECORD,
     sent_at=BREACH_RECORD,
+)
+
+declare(
+    PolicyDocument,
+    None,
+    id=NOT_PERSONAL,
+    kind=NOT_PERSONAL,
+    version=NOT_PERSONAL,
+    language=NOT_PERSONAL,
+    title=NOT_PERSONAL,
+    body=NOT_PERSONAL,
+    material=NOT_PERSONAL,
+    effective_at=NOT_PERSONAL,
+    published_at=NOT_PERSONAL,
+    created_by=STAFF_LINK,
+)
+
+# Proof that people were told of a change and acknowledged it, kept like consent records.
+POLICY_RECORD = Personal(
+    category=Category.CONSENT,
+    purpose="Proving that people were told of material policy changes (privacy policy 9.1)",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.CONSENT_RECORDS,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    PolicyNotice,
+    "user",
+    id=NOT_PERSONAL,
+    kind=POLICY_RECORD,
+    version=POLICY_RECORD,
+    user=POLICY_RECORD,
+    created_at=POLICY_RECORD,
+    sent_at=POLICY_RECORD,
+)
+
+declare(
+    PolicyAcknowledgement,
+    "user",
+    id=NOT_PERSONAL,
+    kind=POLICY_RECORD,
+    version=POLICY_RECORD,
+    user=POLICY_RECORD,
+    created_at=POLICY_RECORD,
 )

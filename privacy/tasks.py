@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from privacy import breaches, dsar, erasure, retention
+from privacy import breaches, dsar, erasure, policies, retention
 from privacy.models import BreachIncident, DataSubjectRequest, ErasurePlan
 
 
@@ -37,4 +37,13 @@ def send_breach_notifications(incident_id: int) -> int:
     remaining = breaches.send_notifications(BreachIncident.objects.get(pk=incident_id))
     if remaining:
         send_breach_notifications.delay(incident_id)
+    return remaining
+
+
+@shared_task
+def send_policy_notices(kind: str, version: int) -> int:
+    """Send a batch of policy-change emails; the next batch is a new task."""
+    remaining = policies.send_notices(kind, version)
+    if remaining:
+        send_policy_notices.delay(kind, version)
     return remaining

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from privacy import dsar
+from privacy import dsar, policies
 from privacy.consent import (
     BROWSER_COOKIE,
     new_browser_id,
@@ -23,7 +23,7 @@ from privacy.consent import (
     set_privacy_cookie,
 )
 from privacy.forms import PublicRequestForm, RequestForm
-from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, Purpose
+from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, PolicyDocument, Purpose
 
 BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
 
@@ -107,3 +107,39 @@ def download_export(request: AuthenticatedRequest, token: str) -> FileResponse:
     return FileResponse(
         export.archive.open("rb"), as_attachment=True, filename="tokengate-data-export.zip"
     )
+
+
+def legal_document(request: HttpRequest, kind: str) -> HttpResponse:
+    """The version in effect in the reader's language (English where there is none yet), or
+    a published version by number (`?version=`), such as one announced but not yet in force."""
+    version = request.GET.get("version", "")
+    if version.isdigit():
+        published = PolicyDocument.objects.filter(
+            kind=kind, version=int(version), published_at__isnull=False
+        )
+        document = policies.in_language(published, get_language())
+    else:
+        document = policies.current(kind, get_language())
+    if document is None:
+        raise Http404
+    assert document.effective_at is not None
+    in_effect = document.effective_at <= timezone.now()
+    return render(request, "privacy/legal.html", {"document": document, "in_effect": in_effect})
+
+
+@require_POST
+@login_required
+def acknowledge_policy(request: AuthenticatedRequest) -> HttpResponse:
+    """The console banner's button: the user has read about the coming change."""
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        raise Http404 from None
+    kind = request.POST.get("kind", "")
+    if not PolicyDocument.objects.filter(kind=kind, version=version).exists():
+        raise Http404
+    policies.acknowledge(request.user, kind=kind, version=version)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    return HttpResponseRedirect(next_url)

@@ -42,6 +42,9 @@ PAGES = {
     "privacy/processortask": ({P}, {P}),
     "privacy/breachincident": ({P}, {P}),
     "privacy/breachnotification": ({P}, set()),
+    "privacy/policydocument": ({P}, {P}),
+    "privacy/policynotice": ({P}, set()),
+    "privacy/policyacknowledgement": ({P}, set()),
     "auth/group": (set(), set()),
 }
 CASES = [(role, page) for page in PAGES for role in (S, B, P, OP)]
