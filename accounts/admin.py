@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, Preferences, User
-from privacy import audit
+from privacy import audit, minors
 from privacy.audited_admin import AuditedAdmin
 
 
@@ -60,6 +60,26 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )
     change_form_template = "admin/accounts/user/change_form.html"
+    actions = ("suspect_minor",)
+
+    @admin.action(
+        description=_("Suspected minor: suspend now, erase after confirmation"),
+        permissions=("flag_minor",),
+    )
+    def suspect_minor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        suspended = 0
+        for user in queryset.filter(is_active=True, is_staff=False):
+            minors.suspect_minor(user, actor=request.user)  # type: ignore[arg-type]
+            suspended += 1
+        message = ngettext(
+            "%(count)d account suspended; a Privacy Officer decides on its erasure.",
+            "%(count)d accounts suspended; a Privacy Officer decides on their erasure.",
+            suspended,
+        )
+        self.message_user(request, message % {"count": suspended}, messages.WARNING)
+
+    def has_flag_minor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("privacy.add_minorcase")
 
     def get_urls(self) -> list[Any]:
         access_log = self.admin_site.admin_view(self.access_log_view)

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
-from privacy import audit, breaches, dsar, erasure, metrics, policies
+from privacy import audit, breaches, dsar, erasure, metrics, minors, policies
 from privacy import forms as forms_
 from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
@@ -39,6 +39,7 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    MinorCase,
     PolicyAcknowledgement,
     PolicyDocument,
     PolicyNotice,
@@ -695,3 +696,60 @@ class PolicyAcknowledgementAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("kind", "version", "user", "created_at")
     list_filter = ("kind", "version")
     list_select_related = ("user",)
+
+
+@admin.register(MinorCase)
+class MinorCaseAdmin(AuditedAdmin):
+    """Suspected minors: suspend (anyone who may flag), confirm or dismiss (Privacy Officer)."""
+
+    list_display = ("created_at", "reported_email", "user", "source", "status", "decided_by")
+    list_filter = ("status", "source")
+    list_select_related = ("user", "decided_by")
+    search_fields = ("reported_email", "user__email")
+    fields = (
+        "user",
+        "reported_email",
+        "source",
+        "status",
+        "guardian_name",
+        "guardian_email",
+        "details",
+        "created_at",
+        "suspended_by",
+        "erasure",
+        "decided_by",
+        "decided_at",
+    )
+    readonly_fields = fields
+    actions = ("suspend", "confirm", "dismiss")
+
+    @admin.action(description=_("Suspend the reported accounts"), permissions=("flag_minor",))
+    def suspend(self, request: HttpRequest, queryset: QuerySet[MinorCase]) -> None:
+        self.decide_each(request, queryset, minors.suspend)
+
+    @admin.action(description=_("Confirm: close and erase the accounts"), permissions=("change",))
+    def confirm(self, request: HttpRequest, queryset: QuerySet[MinorCase]) -> None:
+        self.decide_each(request, queryset, minors.confirm)
+
+    @admin.action(description=_("Dismiss: reinstate the accounts"), permissions=("change",))
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[MinorCase]) -> None:
+        self.decide_each(request, queryset, minors.dismiss)
+
+    def decide_each(
+        self, request: HttpRequest, queryset: QuerySet[MinorCase], step: Callable[..., None]
+    ) -> None:
+        for case in queryset.select_related("user", "erasure"):
+            try:
+                step(case, actor=request.user)
+            except minors.MinorCaseRefused as refused:
+                self.message_user(request, f"#{case.pk}: {refused}", messages.ERROR)
+
+    def has_flag_minor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("privacy.add_minorcase")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Cases open from a user's page ("Suspected minor") or the guardian form.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -67,3 +67,20 @@ class AssignForm(forms.Form):
 class RectifyForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     email = forms.EmailField(label=_("Email address"))
+
+
+class GuardianReportForm(forms.Form):
+    child_email = forms.EmailField(
+        label=_("The email address of the child's account"),
+        help_text=_("The address the child signed up with, if you know it."),
+    )
+    guardian_name = forms.CharField(label=_("Your name"), max_length=200)
+    guardian_email = forms.EmailField(
+        label=_("Your email address"), help_text=_("We write to you about what we did.")
+    )
+    details = forms.CharField(
+        label=_("What should we know?"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -587,3 +587,52 @@ class PolicyAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"Acknowledged {self.kind} v{self.version}"
+
+
+class MinorCase(models.Model):
+    """A suspected minor (privacy policy section 8): suspended at once, then erased once a
+    Privacy Officer confirms it, or reinstated if not."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("staff")
+        GUARDIAN = "guardian", _("guardian report")
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("reported")
+        SUSPENDED = "suspended", _("suspended")
+        CONFIRMED = "confirmed", _("confirmed and erased")
+        DISMISSED = "dismissed", _("dismissed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="minor_cases",
+        verbose_name=_("account"),
+    )
+    reported_email = models.EmailField(_("account email address"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
+    guardian_email = models.EmailField(_("guardian's email address"), blank=True)
+    details = models.TextField(_("details"), max_length=5000, blank=True)
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    erasure = models.OneToOneField(
+        ErasurePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="minor_case"
+    )
+
+    class Meta:
+        verbose_name = _("suspected minor")
+        verbose_name_plural = _("suspected minors")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Minor case {self.pk} ({self.status})"

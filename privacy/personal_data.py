@@ -14,6 +14,7 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    MinorCase,
     PolicyAcknowledgement,
     PolicyDocument,
     PolicyNotice,
@@ -330,4 +331,37 @@ declare(
     version=POLICY_RECORD,
     user=POLICY_RECORD,
     created_at=POLICY_RECORD,
+)
+
+
+def minor_case(category: Category, *, export: bool = True, strategy: str = "") -> Personal:
+    # Kept as proof of how a suspected minor was handled; the child's own details go on erasure.
+    return Personal(
+        category=category,
+        purpose="Protecting minors (privacy policy section 8)",
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.PRIVACY_REQUESTS,
+        export=export,
+        erasure=Erasure.ANONYMIZE if strategy else Erasure.RETAIN,
+        strategy=strategy,
+    )
+
+
+declare(
+    MinorCase,
+    "user",
+    id=NOT_PERSONAL,
+    user=minor_case(Category.ACCOUNT),
+    reported_email=minor_case(Category.CONTACT, strategy="deleted-user-email"),
+    source=minor_case(Category.SUPPORT),
+    status=minor_case(Category.SUPPORT),
+    # The guardian's own data, never in the account holder's export.
+    guardian_name=minor_case(Category.IDENTITY, export=False),
+    guardian_email=minor_case(Category.CONTACT, export=False),
+    details=minor_case(Category.SUPPORT, export=False, strategy="blank"),
+    created_at=minor_case(Category.SUPPORT),
+    suspended_by=STAFF_LINK,
+    decided_by=STAFF_LINK,
+    decided_at=minor_case(Category.SUPPORT),
+    erasure=ERASURE_EVIDENCE,
 )

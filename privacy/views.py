@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from privacy import dsar, policies
+from privacy import dsar, minors, policies
 from privacy.consent import (
     BROWSER_COOKIE,
     new_browser_id,
@@ -22,7 +22,7 @@ from privacy.consent import (
     record_consent,
     set_privacy_cookie,
 )
-from privacy.forms import PublicRequestForm, RequestForm
+from privacy.forms import GuardianReportForm, PublicRequestForm, RequestForm
 from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, PolicyDocument, Purpose
 
 BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
@@ -143,3 +143,13 @@ def acknowledge_policy(request: AuthenticatedRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("home")
     return HttpResponseRedirect(next_url)
+
+
+def minor_report(request: HttpRequest) -> HttpResponse:
+    """A parent or guardian reports a child's account (privacy policy 8.2)."""
+    form = GuardianReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = minors.report_by_guardian(**form.cleaned_data)
+        minors.tell_privacy_officers(case)
+        return render(request, "privacy/minor_report.html", {"received": True})
+    return render(request, "privacy/minor_report.html", {"form": form})

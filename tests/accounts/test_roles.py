@@ -45,6 +45,7 @@ PAGES = {
     "privacy/policydocument": ({P}, {P}),
     "privacy/policynotice": ({P}, set()),
     "privacy/policyacknowledgement": ({P}, set()),
+    "privacy/minorcase": ({S, P}, {P}),
     "auth/group": (set(), set()),
 }
 CASES = [(role, page) for page in PAGES for role in (S, B, P, OP)]
