@@ -14,6 +14,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -39,6 +40,9 @@ class TokengateAdminSite(admin.AdminSite):
     site_title = _("Tokengate administration")
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            # Signed in but not staff: allauth would send them straight back here.
+            raise PermissionDenied
         # One sign-in for everyone: allauth's, which asks for the TOTP code.
         next_url = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Min, Q
@@ -43,8 +43,11 @@ class Row:
 
 def ccpa_metrics(year: int) -> list[Row]:
     received = (
+        # The calendar year in UTC, whatever time zone the reader has activated.
         DataSubjectRequest.objects.filter(
-            regime=DataSubjectRequest.Regime.CCPA, received_at__year=year
+            regime=DataSubjectRequest.Regime.CCPA,
+            received_at__gte=datetime(year, 1, 1, tzinfo=UTC),
+            received_at__lt=datetime(year + 1, 1, 1, tzinfo=UTC),
         )
         .annotate(
             answered_at=Min("events__created_at", filter=Q(events__kind__in=ANSWERS)),

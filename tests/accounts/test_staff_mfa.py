@@ -47,6 +47,17 @@ def test_the_admin_login_page_sends_staff_to_the_one_sign_in(client: Client):
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fprivacy%2F"
 
 
+def test_a_signed_in_customer_is_refused_admin_without_a_redirect_loop(
+    client: Client, make_user: Callable
+):
+    client.force_login(make_user("customer@example.com"))
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1
+
+
 @override_settings(ADMIN_REQUIRE_MFA=True)
 def test_staff_without_an_authenticator_are_sent_to_set_one_up(client: Client, staff: User):
     client.force_login(staff)
