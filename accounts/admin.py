@@ -34,7 +34,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
-    list_display = ("email", "username", "is_active", "is_staff", "date_joined", "closed_at")
+    # No username column: it is usually the email's local part, which the mask hides.
+    list_display = ("email", "is_active", "is_staff", "date_joined", "closed_at")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "username", "display_name")
     readonly_fields = ("date_joined", "last_login", "adult_confirmed_at", "closed_at")

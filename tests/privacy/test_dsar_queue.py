@@ -66,6 +66,8 @@ def test_an_access_request_walks_from_receipt_to_closing_in_admin(
     with django_capture_on_commit_callbacks(execute=True):
         step(client, dsr, "export")
     step(client, dsr, "close", note="")
+    timeline = client.get(f"{QUEUE}{dsr.pk}/change/").content.decode()
+    assert "identity verified" in timeline and "Answered from the account" in timeline
 
     dsr.refresh_from_db()
     assert dsr.user == person and dsr.status == "closed"
