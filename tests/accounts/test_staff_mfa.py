@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+import time_machine
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client, override_settings
 
@@ -66,6 +67,26 @@ def test_staff_without_an_authenticator_are_sent_to_set_one_up(client: Client, s
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/2fa/totp/activate/")
+
+
+@override_settings(ADMIN_REQUIRE_MFA=True)
+def test_new_staff_set_up_totp_confirm_it_and_enter_admin(client: Client, staff: User):
+    client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    assert client.get("/admin/")["Location"].startswith("/accounts/2fa/totp/activate/")
+
+    setup = client.get("/accounts/2fa/totp/activate/", follow=True)
+    if setup.redirect_chain:  # allauth asks for the password again before MFA changes.
+        client.post(setup.redirect_chain[-1][0], {"password": PASSWORD})
+        setup = client.get("/accounts/2fa/totp/activate/")
+    secret = setup.context["form"].secret
+    activated = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    assert activated.status_code == 302
+    assert client.get("/admin/")["Location"].startswith("/accounts/2fa/reauthenticate/")
+    # In the next 30-second step: allauth refuses the same code twice.
+    with time_machine.travel(time.time() + 30, tick=False):
+        client.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})
+
+        assert client.get("/admin/").status_code == 200
 
 
 @override_settings(ADMIN_REQUIRE_MFA=True)
