@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -59,7 +60,11 @@ class NoteForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"),
-        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("email"),
+        # Requests are worked by Privacy Officers (superusers may step in).
+        queryset=User.objects.filter(Q(groups__name="Privacy Officer") | Q(is_superuser=True))
+        .filter(is_active=True)
+        .distinct()
+        .order_by("email"),
         required=False,
     )
 

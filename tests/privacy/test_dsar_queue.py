@@ -310,3 +310,18 @@ def test_other_roles_cannot_work_the_queue(make_user: Callable):
     assert client.get(f"{QUEUE}ccpa-metrics/").status_code == 403
     dsr.refresh_from_db()
     assert dsr.status == "received"
+
+
+def test_requests_are_assigned_to_privacy_officers_only(make_user: Callable):
+    client, member = officer(make_user, "officer@example.com")
+    support = make_user("support@example.com", staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    dsr = public_request("x@example.com", "access", language="en")
+
+    step(client, dsr, "assign", assignee=support.pk)
+    dsr.refresh_from_db()
+    assert dsr.assignee is None
+    step(client, dsr, "assign", assignee=member.pk)
+    dsr.refresh_from_db()
+    assert dsr.assignee == member
+    assert dsr.events.get(kind="assigned").note == member.email
