@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
-from billing import ledger
+from billing import ledger, prices
 from billing.models import (
     BillingProfile,
     Hold,
@@ -24,6 +24,7 @@ from billing.models import (
     LedgerEntry,
     Plan,
     Price,
+    PriceProposal,
     RedemptionCode,
     TopUpOrder,
     Wallet,
@@ -128,6 +129,62 @@ class PriceAdmin(AuditedAdmin):
     def save_model(self, request: HttpRequest, obj: Price, form: Any, change: bool) -> None:
         obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+class PriceProposalForm(PriceForm):
+    class Meta:
+        model = PriceProposal
+        fields = (*PriceForm.Meta.fields, "note")
+
+
+@admin.register(PriceProposal)
+class PriceProposalAdmin(AuditedAdmin):
+    """Operators propose a price; someone in Billing approves it into a price, or rejects it."""
+
+    form = PriceProposalForm
+    list_display = (
+        "model",
+        "input_price",
+        "output_price",
+        "effective_from",
+        "status",
+        "proposed_by",
+        "decided_by",
+    )
+    list_filter = ("status", "model")
+    actions = ("approve", "reject")
+    input_price = amount_column("input_per_million", _("input / 1M tokens"))
+    output_price = amount_column("output_per_million", _("output / 1M tokens"))
+
+    def save_model(self, request: HttpRequest, obj: PriceProposal, form: Any, change: bool) -> None:
+        obj.proposed_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description=_("Approve the selected proposals as prices"), permissions=("change",)
+    )
+    def approve(self, request: HttpRequest, queryset: QuerySet[PriceProposal]) -> None:
+        self.decide_each(request, queryset, prices.approve_proposal)
+
+    @admin.action(description=_("Reject the selected proposals"), permissions=("change",))
+    def reject(self, request: HttpRequest, queryset: QuerySet[PriceProposal]) -> None:
+        self.decide_each(request, queryset, prices.reject_proposal)
+
+    def decide_each(
+        self, request: HttpRequest, queryset: QuerySet[PriceProposal], step: Any
+    ) -> None:
+        for proposal in queryset:
+            try:
+                step(proposal, actor=request.user)
+            except prices.ProposalRefused as refused:
+                self.message_user(request, f"{proposal.model}: {refused}", messages.ERROR)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A proposal is decided, not edited; the change permission is the right to decide.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AdjustmentForm(forms.Form):

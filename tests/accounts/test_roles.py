@@ -24,6 +24,7 @@ PAGES = {
     "gateway/usagelog": ({S, B, P, OP}, set()),
     "billing/plan": ({B, OP}, {B}),
     "billing/price": ({B, OP}, {B}),
+    "billing/priceproposal": ({B, OP}, {B, OP}),
     "billing/wallet": ({B}, {B}),
     "billing/ledgerentry": ({B}, set()),
     "billing/hold": ({B}, set()),
