@@ -12,13 +12,18 @@ from typing import Any
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+
+from config.health import readiness
+from gateway import health as gateway_health
 
 
 def mfa_step_missing(request: HttpRequest) -> str | None:
@@ -38,6 +43,23 @@ def mfa_step_missing(request: HttpRequest) -> str | None:
 class TokengateAdminSite(admin.AdminSite):
     site_header = _("Tokengate administration")
     site_title = _("Tokengate administration")
+    index_template = "admin/tokengate_index.html"
+
+    def get_urls(self) -> list[Any]:
+        health = self.admin_view(self.system_health_view)
+        return [path("system-health/", health, name="system_health"), *super().get_urls()]
+
+    def system_health_view(self, request: HttpRequest) -> HttpResponse:
+        """Operators: do the services answer, and how did the gateway do in the last hour."""
+        if not request.user.has_perm("gateway.view_channel"):
+            raise PermissionDenied
+        context = {
+            **self.each_context(request),
+            "title": _("System health"),
+            "checks": async_to_sync(readiness)(),
+            "traffic": gateway_health.last_hour(),
+        }
+        return TemplateResponse(request, "admin/system_health.html", context)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.user.is_authenticated:
