@@ -222,20 +222,21 @@ class DataSubjectRequestAdmin(AuditedAdmin):
         initial = step.initial(dsr) if step.initial else None
         form = step.form(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            audit.record_access(
-                request,
-                action=AccessEvent.Action.CHANGE,
-                model=DataSubjectRequest,
-                object_ids=[dsr.pk],
-                fields=form.changed_data,
-                detail=name,
-            )
             try:
                 with transaction.atomic():
+                    dsar.ensure_open(dsr)
                     step.run(dsr, actor=request.user, **form.cleaned_data)
             except (dsar.DsarRefused, ValidationError) as refused:
                 self.message_user(request, "; ".join(refused_messages(refused)), messages.ERROR)
             else:
+                audit.record_access(
+                    request,
+                    action=AccessEvent.Action.CHANGE,
+                    model=DataSubjectRequest,
+                    object_ids=[dsr.pk],
+                    fields=form.changed_data,
+                    detail=name,
+                )
                 self.message_user(request, _("Done: %(step)s.") % {"step": step.label})
             return redirect(reverse("admin:privacy_datasubjectrequest_change", args=[dsr.pk]))
         context = {

@@ -214,6 +214,12 @@ def record_staff_changes(dsr: DataSubjectRequest, *, actor: User, changed: list[
 OPEN_STATUSES = (DataSubjectRequest.Status.RECEIVED, DataSubjectRequest.Status.IN_PROGRESS)
 
 
+def ensure_open(dsr: DataSubjectRequest) -> None:
+    """A closed request is history: nothing more is done under it."""
+    if dsr.status == DataSubjectRequest.Status.CLOSED:
+        raise DsarRefused(_("This request is closed."))
+
+
 def start_work(dsr: DataSubjectRequest) -> None:
     if dsr.status == DataSubjectRequest.Status.RECEIVED:
         dsr.status = DataSubjectRequest.Status.IN_PROGRESS

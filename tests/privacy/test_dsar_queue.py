@@ -69,6 +69,7 @@ def test_an_access_request_walks_from_receipt_to_closing_in_admin(
     timeline = client.get(f"{QUEUE}{dsr.pk}/change/").content.decode()
     assert "identity verified" in timeline and "Answered from the account" in timeline
 
+    assert "This request is closed." in step(client, dsr, "deny", reason="Too late")
     dsr.refresh_from_db()
     assert dsr.user == person and dsr.status == "closed"
     assert dsr.identity_evidence.startswith("Answered from")
