@@ -575,10 +575,14 @@ class BreachIncidentAdmin(AuditedAdmin):
 
     @admin.display(description=_("authority notification due"))
     def authority_clock(self, incident: BreachIncident) -> str:
+        if incident.pk is None:  # The add page: no clock before the breach is recorded.
+            return self.get_empty_value_display()
         return clock(breaches.authority_due(incident), incident.authority_notified_at)
 
     @admin.display(description=_("people's notification due"))
     def users_clock(self, incident: BreachIncident) -> str:
+        if incident.pk is None:
+            return self.get_empty_value_display()
         return clock(breaches.users_due(incident), incident.users_notified_at)
 
     @admin.display(description=_("notices sent"))
