@@ -4,12 +4,18 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, Preferences, User
+from privacy import audit, minors
+from privacy.audited_admin import AuditedAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,14 +31,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = _("Tokengate administration")
-admin.site.site_title = _("Tokengate administration")
-
-
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ("-date_joined",)
-    list_display = ("email", "username", "is_active", "is_staff", "date_joined", "closed_at")
+    # No username column: it is usually the email's local part, which the mask hides.
+    list_display = ("email", "is_active", "is_staff", "date_joined", "closed_at")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "username", "display_name")
     readonly_fields = ("date_joined", "last_login", "adult_confirmed_at", "closed_at")
@@ -57,10 +60,52 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )
+    change_form_template = "admin/accounts/user/change_form.html"
+    actions = ("suspect_minor",)
+
+    @admin.action(
+        description=_("Suspected minor: suspend now, erase after confirmation"),
+        permissions=("flag_minor",),
+    )
+    def suspect_minor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        suspended = 0
+        for user in queryset.filter(is_active=True, is_staff=False):
+            minors.suspect_minor(user, actor=request.user)  # type: ignore[arg-type]
+            suspended += 1
+        message = ngettext(
+            "%(count)d account suspended; a Privacy Officer decides on its erasure.",
+            "%(count)d accounts suspended; a Privacy Officer decides on their erasure.",
+            suspended,
+        )
+        self.message_user(request, message % {"count": suspended}, messages.WARNING)
+
+    def has_flag_minor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("privacy.add_minorcase")
+
+    def get_urls(self) -> list[Any]:
+        access_log = self.admin_site.admin_view(self.access_log_view)
+        return [
+            path("<path:object_id>/access-log/", access_log, name="accounts_user_access_log"),
+            *super().get_urls(),
+        ]
+
+    def access_log_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Who touched this person's data, when and why."""
+        if not request.user.has_perm("privacy.view_accessevent"):
+            raise PermissionDenied
+        subject = get_object_or_404(User, pk=object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Access log"),
+            "subject": subject,
+            "events": audit.events_about(subject)[:500],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/access_log.html", context)
 
 
 @admin.register(Preferences)
-class PreferencesAdmin(admin.ModelAdmin):
+class PreferencesAdmin(AuditedAdmin):
     list_display = ("user", "language", "time_zone", "product_updates")
     list_filter = ("language", "product_updates")
     search_fields = ("user__email",)
@@ -68,7 +113,7 @@ class PreferencesAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     """Staff can see and disable any key, never its secret (which is not stored anyway)."""
 
     list_display = ("name", "masked_key", "user", "enabled", "expires_at", "last_used_at")

@@ -34,3 +34,16 @@ def revoke(apps: Any, app_label: str, role_permissions: dict[str, list[str]]) ->
     Permission = apps.get_model("auth", "Permission")
     for group in Group.objects.filter(name__in=role_permissions):
         group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label))
+
+
+def withdraw(apps: Any, app_label: str, role_permissions: dict[str, list[str]]) -> None:
+    """Take the named permissions of one app away from roles (a refinement, not a reset)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in role_permissions.items():
+        for group in Group.objects.filter(name=role):
+            group.permissions.remove(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )

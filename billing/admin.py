@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
-from billing import ledger
+from billing import ledger, prices
 from billing.models import (
     BillingProfile,
     Hold,
@@ -24,12 +24,14 @@ from billing.models import (
     LedgerEntry,
     Plan,
     Price,
+    PriceProposal,
     RedemptionCode,
     TopUpOrder,
     Wallet,
 )
 from billing.money import InvalidAmount, format_amount, to_nanos
 from gateway.regions import RegionsField
+from privacy.audited_admin import AuditedAdmin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -106,7 +108,7 @@ class PriceForm(forms.ModelForm):
 
 
 @admin.register(Price)
-class PriceAdmin(admin.ModelAdmin):
+class PriceAdmin(AuditedAdmin):
     """A price change is a new version; versions in force are never edited (history)."""
 
     form = PriceForm
@@ -138,6 +140,62 @@ class PriceAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class PriceProposalForm(PriceForm):
+    class Meta:
+        model = PriceProposal
+        fields = (*PriceForm.Meta.fields, "note")
+
+
+@admin.register(PriceProposal)
+class PriceProposalAdmin(AuditedAdmin):
+    """Operators propose a price; someone in Billing approves it into a price, or rejects it."""
+
+    form = PriceProposalForm
+    list_display = (
+        "model",
+        "input_price",
+        "output_price",
+        "effective_from",
+        "status",
+        "proposed_by",
+        "decided_by",
+    )
+    list_filter = ("status", "model")
+    actions = ("approve", "reject")
+    input_price = amount_column("input_per_million", _("input / 1M tokens"))
+    output_price = amount_column("output_per_million", _("output / 1M tokens"))
+
+    def save_model(self, request: HttpRequest, obj: PriceProposal, form: Any, change: bool) -> None:
+        obj.proposed_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description=_("Approve the selected proposals as prices"), permissions=("change",)
+    )
+    def approve(self, request: HttpRequest, queryset: QuerySet[PriceProposal]) -> None:
+        self.decide_each(request, queryset, prices.approve_proposal)
+
+    @admin.action(description=_("Reject the selected proposals"), permissions=("change",))
+    def reject(self, request: HttpRequest, queryset: QuerySet[PriceProposal]) -> None:
+        self.decide_each(request, queryset, prices.reject_proposal)
+
+    def decide_each(
+        self, request: HttpRequest, queryset: QuerySet[PriceProposal], step: Any
+    ) -> None:
+        for proposal in queryset:
+            try:
+                step(proposal, actor=request.user)
+            except prices.ProposalRefused as refused:
+                self.message_user(request, f"{proposal.model}: {refused}", messages.ERROR)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A proposal is decided, not edited; the change permission is the right to decide.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class AdjustmentForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount"),
@@ -151,7 +209,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Wallet)
-class WalletAdmin(admin.ModelAdmin):
+class WalletAdmin(AuditedAdmin):
     """Balances change only through the ledger (the adjust view); staff may change the plan."""
 
     list_display = ("user", "balance_shown", "held_shown", "plan", "low_balance_threshold_shown")
@@ -209,7 +267,7 @@ class WalletAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("created_at", "wallet", "kind", "amount_shown", "balance_after_shown", "actor")
     list_filter = ("kind",)
     search_fields = ("wallet__user__email", "idempotency_key", "request_id")
@@ -220,7 +278,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyAdmin):
+class HoldAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("request_id", "wallet", "amount_shown", "status", "created_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("request_id", "wallet__user__email")
@@ -228,7 +286,7 @@ class HoldAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TopUpOrder)
-class TopUpOrderAdmin(ReadOnlyAdmin):
+class TopUpOrderAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "user",
@@ -273,7 +331,7 @@ class RedemptionBatchForm(forms.Form):
 
 
 @admin.register(RedemptionCode)
-class RedemptionCodeAdmin(admin.ModelAdmin):
+class RedemptionCodeAdmin(AuditedAdmin):
     list_display = ("code", "batch", "amount_shown", "expires_at", "redeemed_by", "redeemed_at")
     list_filter = ("batch",)
     search_fields = ("code", "batch", "redeemed_by__email")
@@ -316,13 +374,13 @@ class RedemptionCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ("number", "order", "issued_at")
     search_fields = ("number", "order__user__email")
 
 
 @admin.register(BillingProfile)
-class BillingProfileAdmin(admin.ModelAdmin):
+class BillingProfileAdmin(AuditedAdmin):
     list_display = ("user", "name", "country")
     search_fields = ("user__email", "name")
     raw_id_fields = ("user",)

@@ -101,6 +101,47 @@ class Price(models.Model):
         )
 
 
+class PriceProposal(models.Model):
+    """An Operator's proposed price; it becomes a `Price` only when Billing approves it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    model = models.CharField(_("model"), max_length=100)
+    input_per_million = models.PositiveBigIntegerField(_("input price per million tokens"))
+    cached_input_per_million = models.PositiveBigIntegerField(
+        _("cached input price per million tokens"), null=True, blank=True
+    )
+    output_per_million = models.PositiveBigIntegerField(_("output price per million tokens"))
+    request_fee = models.PositiveBigIntegerField(_("fee per request"), default=0)
+    effective_from = models.DateTimeField(_("effective from"), default=timezone.now)
+    note = models.TextField(_("why"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    price = models.OneToOneField(
+        Price, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("price proposal")
+        verbose_name_plural = _("price proposals")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.model} proposal ({self.status})"
+
+
 class WalletQuerySet(models.QuerySet["Wallet"]):
     def for_user(self, user_id: int) -> Wallet:
         wallet, _created = self.get_or_create(user_id=user_id)

@@ -15,6 +15,7 @@ from billing.models import (
     LedgerEntry,
     Plan,
     Price,
+    PriceProposal,
     RedemptionCode,
     TopUpOrder,
     Wallet,
@@ -90,6 +91,25 @@ declare(
     name=NOT_PERSONAL,
     multiplier=NOT_PERSONAL,
     allowed_regions=NOT_PERSONAL,
+)
+
+declare(
+    PriceProposal,
+    None,
+    id=NOT_PERSONAL,
+    model=NOT_PERSONAL,
+    input_per_million=NOT_PERSONAL,
+    cached_input_per_million=NOT_PERSONAL,
+    output_per_million=NOT_PERSONAL,
+    request_fee=NOT_PERSONAL,
+    effective_from=NOT_PERSONAL,
+    note=NOT_PERSONAL,
+    status=NOT_PERSONAL,
+    proposed_by=CONFIGURED_BY,
+    decided_by=CONFIGURED_BY,
+    decided_at=NOT_PERSONAL,
+    price=NOT_PERSONAL,
+    created_at=NOT_PERSONAL,
 )
 
 declare(

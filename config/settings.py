@@ -108,7 +108,8 @@ INSTALLED_APPS = [
     "gateway",
     "billing",
     "privacy",
-    "django.contrib.admin",
+    # Django's admin on our site class: sign-in through allauth, MFA for staff.
+    "accounts.apps.TokengateAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
     "allauth.usersessions",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +160,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "privacy.context_processors.policy_banner",
             ],
         },
     },
@@ -242,6 +245,11 @@ for _provider in ("google", "github"):
             {"client_id": _client_id, "secret": env(f"{_provider.upper()}_CLIENT_SECRET")}
         ]
 USERSESSIONS_TRACK_ACTIVITY = False
+# Staff MFA: TOTP apps with recovery codes. https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tokengate"
+# Staff reach admin only with an activated authenticator and a session confirmed with it.
+ADMIN_REQUIRE_MFA = env_bool("ADMIN_REQUIRE_MFA", PRODUCTION)
 
 # Sessions last at most 30 days ("remember me"), as the privacy policy promises.
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
@@ -370,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-abandoned-orders": {
         "task": "billing.tasks.expire_abandoned_orders",
         "schedule": crontab(minute=23),
+    },
+    "privacy-request-reminders": {
+        "task": "privacy.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=3),
     },
     "retention": {
         "task": "privacy.tasks.run_retention",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdmin
 from billing.money import format_amount
 from gateway.models import Channel, UsageLog
+from privacy.audited_admin import AuditedAdmin
 
 
 class ChannelForm(forms.ModelForm):
@@ -66,7 +67,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageLog)
-class UsageLogAdmin(ReadOnlyAdmin):
+class UsageLogAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "user",

@@ -28,7 +28,14 @@ from accounts.models import Preferences, User
 from billing.models import Hold, TopUpOrder
 from gateway.models import UsageLog
 from privacy.inventory import Erasure, Personal, our_models, personal_fields, rows_of
-from privacy.models import ErasurePlan, LegalHold, SuppressionEntry
+from privacy.models import (
+    DataSubjectRequest,
+    DsarEvent,
+    ErasurePlan,
+    LegalHold,
+    ProcessorTask,
+    SuppressionEntry,
+)
 
 
 class ErasureRefused(Exception):
@@ -222,11 +229,24 @@ def execute_erasure(erasure: ErasurePlan) -> dict[str, Any]:
         erasure.status, erasure.receipt = ErasurePlan.Status.EXECUTED, receipt
         erasure.executed_at = timezone.now()
         erasure.save(update_fields=["status", "receipt", "executed_at"])
+        # Staff tell each processor and tick the task off (tracked to completion in admin).
+        ProcessorTask.objects.bulk_create(
+            ProcessorTask(erasure=erasure, processor=name) for name in receipt["notify_processors"]
+        )
+        if erasure.request is not None:
+            record_request_fulfilled(erasure.request)
     with translation.override(language):
         subject = render_to_string("privacy/email/erasure_receipt_subject.txt").strip()
         body = render_to_string("privacy/email/erasure_receipt_message.txt", {"receipt": receipt})
     send_mail(subject, body, None, [original_email])
     return receipt
+
+
+def record_request_fulfilled(dsr: DataSubjectRequest) -> None:
+    DsarEvent.objects.create(request=dsr, kind=DsarEvent.Kind.ERASURE_EXECUTED)
+    DsarEvent.objects.create(request=dsr, kind=DsarEvent.Kind.FULFILLED)
+    dsr.status = DataSubjectRequest.Status.FULFILLED
+    dsr.save(update_fields=["status"])
 
 
 def replay_erasures() -> list[int]:
@@ -239,3 +259,8 @@ def replay_erasures() -> list[int]:
             User.objects.filter(pk=user.pk).update(is_active=False)
             erased.append(user.pk)
     return erased
+
+
+def complete_processor_tasks(tasks: models.QuerySet[ProcessorTask], *, actor: User) -> int:
+    """Staff told these processors about the erasure: tick them off (once)."""
+    return tasks.filter(done_at__isnull=True).update(done_at=timezone.now(), done_by=actor)

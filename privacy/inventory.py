@@ -56,6 +56,8 @@ class Retention(StrEnum):
     CONSENT_RECORDS = "consent records: while active + 12 months after closure"
     PRIVACY_REQUESTS = "privacy requests: 24 months after closing"
     DATA_EXPORTS = "data exports: 7 days"
+    ACCESS_AUDIT = "staff access records: 2 years"
+    BREACH_RECORDS = "breach register: 5 years"
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,12 @@ class DataSubjectRequest(models.Model):
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    # What staff checked to verify identity (never copies of documents).
+    identity_evidence = models.TextField(_("identity evidence"), blank=True)
     extended = models.BooleanField(_("extended"), default=False)
+    # The answer's deadline as last computed (privacy.dsar.refresh_due), for ordering and
+    # filtering the queue in the database; an open wait for information moves it later.
+    due_at = models.DateTimeField(_("answer due by"), null=True, blank=True, db_index=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -171,7 +176,7 @@ class DataSubjectRequest(models.Model):
     class Meta:
         verbose_name = _("data subject request")
         verbose_name_plural = _("data subject requests")
-        ordering = ("received_at",)
+        ordering = ("due_at", "received_at")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.email})"
@@ -186,7 +191,14 @@ class DsarEvent(models.Model):
         EMAIL_VERIFIED = "email_verified", _("email verified")
         IDENTITY_VERIFIED = "identity_verified", _("identity verified")
         ASSIGNED = "assigned", _("assigned")
+        INFORMATION_REQUESTED = "information_requested", _("information requested")
+        INFORMATION_RECEIVED = "information_received", _("information received")
+        EXTENDED = "extended", _("extended")
         EXPORT_READY = "export_ready", _("export ready")
+        RECTIFIED = "rectified", _("rectified")
+        ERASURE_PLANNED = "erasure_planned", _("erasure planned")
+        ERASURE_APPROVED = "erasure_approved", _("erasure approved")
+        ERASURE_EXECUTED = "erasure_executed", _("erasure executed")
         RESTRICTED = "restricted", _("processing restricted")
         RESTRICTION_LIFTED = "restriction_lifted", _("restriction lifted")
         OBJECTION_APPLIED = "objection_applied", _("objection applied")
@@ -344,6 +356,28 @@ class ErasurePlan(models.Model):
         return f"Erasure of user {self.user_id} ({self.status})"
 
 
+class ProcessorTask(models.Model):
+    """Telling a processor (a payment provider, an upstream model provider) about an erasure."""
+
+    erasure = models.ForeignKey(
+        ErasurePlan, on_delete=models.CASCADE, related_name="processor_tasks"
+    )
+    processor = models.CharField(_("processor"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("processor task")
+        verbose_name_plural = _("processor tasks")
+        ordering = ("done_at", "created_at")
+
+    def __str__(self) -> str:
+        return f"Tell {self.processor} about erasure {self.erasure_id}"
+
+
 class SuppressionEntry(models.Model):
     """A keyed hash of an erased person's email, so a restored backup can be erased again."""
 
@@ -356,3 +390,249 @@ class SuppressionEntry(models.Model):
 
     def __str__(self) -> str:
         return self.identifier_hash[:12]
+
+
+class AccessEvent(models.Model):
+    """One look at or change of personal data by staff in admin. Never changed or deleted."""
+
+    class Action(models.TextChoices):
+        LIST = "list", _("listed")
+        VIEW = "view", _("viewed")
+        CHANGE = "change", _("changed")
+        ADD = "add", _("added")
+        DELETE = "delete", _("deleted")
+        EXPORT = "export", _("exported")
+        REVEAL = "reveal", _("revealed")
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=100)
+    object_ids = models.JSONField(_("records"), default=list)
+    # Names of the fields changed or revealed, never their values.
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    # The admin action or page, when it says more than `action`.
+    detail = models.CharField(_("detail"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_truncated = models.CharField(_("IP address (truncated)"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # The people whose data it was, for "who touched this person's data".
+    subjects = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("data subjects")
+    )
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.model} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("Access events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Access events are append-only.")
+
+
+class BreachIncident(models.Model):
+    """A personal data breach in the register (GDPR Art. 33(5)), with its two 72-hour clocks."""
+
+    class Risk(models.TextChoices):
+        UNLIKELY = "unlikely", _("unlikely to result in a risk")
+        RISK = "risk", _("risk to people's rights and freedoms")
+        HIGH = "high", _("high risk to people's rights and freedoms")
+
+    description = models.TextField(_("what happened"))
+    became_aware_at = models.DateTimeField(_("became aware at"))
+    data_categories = models.JSONField(_("categories of data"), default=list)
+    people_affected = models.PositiveIntegerField(_("people affected"), default=0)
+    risk = models.CharField(_("risk level"), max_length=16, choices=Risk.choices)
+    containment = models.TextField(_("containment and consequences"), blank=True)
+    authority_notified_at = models.DateTimeField(_("authority notified at"), null=True, blank=True)
+    authority_reference = models.CharField(_("authority's reference"), max_length=200, blank=True)
+    late_reason = models.TextField(_("reason for the late notification"), blank=True)
+    users_notified_at = models.DateTimeField(_("people notified at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("breach")
+        verbose_name_plural = _("breach register")
+        ordering = ("-became_aware_at",)
+
+    def __str__(self) -> str:
+        return f"Breach of {self.became_aware_at:%Y-%m-%d %H:%M}"
+
+
+class BreachNotification(models.Model):
+    """One affected person's notice of a breach (GDPR Art. 34): queued, then sent."""
+
+    incident = models.ForeignKey(
+        BreachIncident, on_delete=models.PROTECT, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="breach_notifications",
+    )
+    email = models.EmailField(_("email address"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("breach notification")
+        verbose_name_plural = _("breach notifications")
+        constraints = [
+            models.UniqueConstraint(fields=("incident", "user"), name="privacy_breach_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Breach notice {self.pk}"
+
+
+class PolicyDocument(models.Model):
+    """One language of one version of a legal document; published versions never change."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", _("privacy policy")
+        TERMS = "terms", _("terms of service")
+        COOKIES = "cookies", _("cookie notice")
+
+    kind = models.CharField(_("document"), max_length=16, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    # Plain text, shown escaped with its paragraphs kept.
+    body = models.TextField(_("text"))
+    material = models.BooleanField(
+        _("material change"),
+        default=False,
+        help_text=_("Material changes are announced by email at least 30 days ahead."),
+    )
+    effective_at = models.DateTimeField(_("effective from"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ("kind", "-version", "language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "language"), name="privacy_policy_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version} ({self.language})"
+
+
+class PolicyNotice(models.Model):
+    """One user's email about a material change to a policy: queued, then sent."""
+
+    kind = models.CharField(_("document"), max_length=16, choices=PolicyDocument.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_notices"
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy change notice")
+        verbose_name_plural = _("policy change notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "user"), name="privacy_policy_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice of {self.kind} v{self.version}"
+
+
+class PolicyAcknowledgement(models.Model):
+    """A user acknowledged a coming change (the console banner's button)."""
+
+    kind = models.CharField(_("document"), max_length=16, choices=PolicyDocument.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_acknowledgements"
+    )
+    created_at = models.DateTimeField(_("acknowledged at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("policy acknowledgement")
+        verbose_name_plural = _("policy acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "version", "user"), name="privacy_policy_ack_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledged {self.kind} v{self.version}"
+
+
+class MinorCase(models.Model):
+    """A suspected minor (privacy policy section 8): suspended at once, then erased once a
+    Privacy Officer confirms it, or reinstated if not."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("staff")
+        GUARDIAN = "guardian", _("guardian report")
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("reported")
+        SUSPENDED = "suspended", _("suspended")
+        CONFIRMED = "confirmed", _("confirmed and erased")
+        DISMISSED = "dismissed", _("dismissed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="minor_cases",
+        verbose_name=_("account"),
+    )
+    reported_email = models.EmailField(_("account email address"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=200, blank=True)
+    guardian_email = models.EmailField(_("guardian's email address"), blank=True)
+    details = models.TextField(_("details"), max_length=5000, blank=True)
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    erasure = models.OneToOneField(
+        ErasurePlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="minor_case"
+    )
+
+    class Meta:
+        verbose_name = _("suspected minor")
+        verbose_name_plural = _("suspected minors")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Minor case {self.pk} ({self.status})"

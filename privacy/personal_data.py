@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
 from privacy.models import (
+    AccessEvent,
+    BreachIncident,
+    BreachNotification,
     ConsentNotice,
     ConsentRecord,
     DataExport,
@@ -11,6 +14,11 @@ from privacy.models import (
     DsarEvent,
     ErasurePlan,
     LegalHold,
+    MinorCase,
+    PolicyAcknowledgement,
+    PolicyDocument,
+    PolicyNotice,
+    ProcessorTask,
     RetentionPolicy,
     RetentionRun,
     SuppressionEntry,
@@ -71,15 +79,15 @@ def request_record(category: Category, *, export: bool = True, strategy: str = "
     )
 
 
-# Which staff member handled a request: the staff member's data, never in a customer's export.
+# Which staff member handled a request: the staff member's data, never in a customer's export,
+# and kept when the customer is erased (it proves who planned and who approved the erasure).
 STAFF_LINK = Personal(
     category=Category.ACCOUNT,
     purpose="Accountability for handling privacy requests",
     basis=Basis.LEGAL_OBLIGATION,
     retention=Retention.PRIVACY_REQUESTS,
     export=False,
-    erasure=Erasure.ANONYMIZE,
-    strategy="null",
+    erasure=Erasure.RETAIN,
 )
 # The download of a data export: never itself exported.
 EXPORT_DELIVERY = Personal(
@@ -104,7 +112,9 @@ declare(
     received_at=request_record(Category.SUPPORT),
     email_verified_at=request_record(Category.SUPPORT),
     identity_verified_at=request_record(Category.SUPPORT),
+    identity_evidence=request_record(Category.IDENTITY, strategy="blank"),
     extended=request_record(Category.SUPPORT),
+    due_at=request_record(Category.SUPPORT),
     assignee=STAFF_LINK,
 )
 
@@ -185,6 +195,17 @@ declare(
     executed_at=ERASURE_EVIDENCE,
 )
 
+declare(
+    ProcessorTask,
+    "erasure__user",
+    id=NOT_PERSONAL,
+    erasure=ERASURE_EVIDENCE,
+    processor=NOT_PERSONAL,
+    created_at=NOT_PERSONAL,
+    done_at=NOT_PERSONAL,
+    done_by=STAFF_LINK,
+)
+
 # A keyed hash that cannot be reversed or linked to an account, kept for good.
 declare(
     SuppressionEntry,
@@ -199,4 +220,148 @@ declare(
         erasure=Erasure.RETAIN,
     ),
     erased_at=NOT_PERSONAL,
+)
+
+# Who looked at or changed whose data in admin: accountability records (GDPR Art. 5(2), 32),
+# kept for two years whatever happens to the account, never part of anyone's export.
+ACCESS_RECORD = Personal(
+    category=Category.ACCOUNT,
+    purpose="Accountability for staff access to personal data",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.ACCESS_AUDIT,
+    export=False,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    AccessEvent,
+    "subjects",
+    id=NOT_PERSONAL,
+    staff=ACCESS_RECORD,
+    action=NOT_PERSONAL,
+    model=NOT_PERSONAL,
+    object_ids=ACCESS_RECORD,
+    fields=NOT_PERSONAL,
+    detail=NOT_PERSONAL,
+    reason=ACCESS_RECORD,
+    ip_truncated=ACCESS_RECORD,
+    created_at=ACCESS_RECORD,
+    subjects=ACCESS_RECORD,
+)
+
+# The breach register documents each breach (GDPR Art. 33(5)) and proves who was told.
+BREACH_RECORD = Personal(
+    category=Category.CONTACT,
+    purpose="Documenting breaches and notifying the people affected (GDPR Art. 33-34)",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.BREACH_RECORDS,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    BreachIncident,
+    None,
+    id=NOT_PERSONAL,
+    description=NOT_PERSONAL,
+    became_aware_at=NOT_PERSONAL,
+    data_categories=NOT_PERSONAL,
+    people_affected=NOT_PERSONAL,
+    risk=NOT_PERSONAL,
+    containment=NOT_PERSONAL,
+    authority_notified_at=NOT_PERSONAL,
+    authority_reference=NOT_PERSONAL,
+    late_reason=NOT_PERSONAL,
+    users_notified_at=NOT_PERSONAL,
+    created_by=STAFF_LINK,
+    created_at=NOT_PERSONAL,
+)
+
+declare(
+    BreachNotification,
+    "user",
+    id=NOT_PERSONAL,
+    incident=BREACH_RECORD,
+    user=BREACH_RECORD,
+    email=BREACH_RECORD,
+    language=BREACH_RECORD,
+    created_at=BREACH_RECORD,
+    sent_at=BREACH_RECORD,
+)
+
+declare(
+    PolicyDocument,
+    None,
+    id=NOT_PERSONAL,
+    kind=NOT_PERSONAL,
+    version=NOT_PERSONAL,
+    language=NOT_PERSONAL,
+    title=NOT_PERSONAL,
+    body=NOT_PERSONAL,
+    material=NOT_PERSONAL,
+    effective_at=NOT_PERSONAL,
+    published_at=NOT_PERSONAL,
+    created_by=STAFF_LINK,
+)
+
+# Proof that people were told of a change and acknowledged it, kept like consent records.
+POLICY_RECORD = Personal(
+    category=Category.CONSENT,
+    purpose="Proving that people were told of material policy changes (privacy policy 9.1)",
+    basis=Basis.LEGAL_OBLIGATION,
+    retention=Retention.CONSENT_RECORDS,
+    erasure=Erasure.RETAIN,
+)
+
+declare(
+    PolicyNotice,
+    "user",
+    id=NOT_PERSONAL,
+    kind=POLICY_RECORD,
+    version=POLICY_RECORD,
+    user=POLICY_RECORD,
+    created_at=POLICY_RECORD,
+    sent_at=POLICY_RECORD,
+)
+
+declare(
+    PolicyAcknowledgement,
+    "user",
+    id=NOT_PERSONAL,
+    kind=POLICY_RECORD,
+    version=POLICY_RECORD,
+    user=POLICY_RECORD,
+    created_at=POLICY_RECORD,
+)
+
+
+def minor_case(category: Category, *, export: bool = True, strategy: str = "") -> Personal:
+    # Kept as proof of how a suspected minor was handled; the child's own details go on erasure.
+    return Personal(
+        category=category,
+        purpose="Protecting minors (privacy policy section 8)",
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.PRIVACY_REQUESTS,
+        export=export,
+        erasure=Erasure.ANONYMIZE if strategy else Erasure.RETAIN,
+        strategy=strategy,
+    )
+
+
+declare(
+    MinorCase,
+    "user",
+    id=NOT_PERSONAL,
+    user=minor_case(Category.ACCOUNT),
+    reported_email=minor_case(Category.CONTACT, strategy="deleted-user-email"),
+    source=minor_case(Category.SUPPORT),
+    status=minor_case(Category.SUPPORT),
+    # The guardian's own data, never in the account holder's export.
+    guardian_name=minor_case(Category.IDENTITY, export=False),
+    guardian_email=minor_case(Category.CONTACT, export=False),
+    details=minor_case(Category.SUPPORT, export=False, strategy="blank"),
+    created_at=minor_case(Category.SUPPORT),
+    suspended_by=STAFF_LINK,
+    decided_by=STAFF_LINK,
+    decided_at=minor_case(Category.SUPPORT),
+    erasure=ERASURE_EVIDENCE,
 )

@@ -25,6 +25,9 @@ from billing.models import (
 from gateway.models import ContentLog, UsageLog
 from privacy.erasure import erase_user_data
 from privacy.models import (
+    AccessEvent,
+    BreachIncident,
+    BreachNotification,
     DataExport,
     DataSubjectRequest,
     ErasurePlan,
@@ -117,6 +120,17 @@ def purge_payment_records(now: datetime) -> int:
     return purged
 
 
+def purge_access_events(now: datetime) -> int:
+    old = AccessEvent.objects.filter(created_at__lt=cutoff("access_audit", now))
+    return delete_in_batches(old.exclude(subjects__in=held_users()))
+
+
+def purge_breach_records(now: datetime) -> int:
+    old = BreachIncident.objects.filter(became_aware_at__lt=cutoff("breach_records", now))
+    delete_in_batches(BreachNotification.objects.filter(incident__in=old))
+    return delete_in_batches(old)
+
+
 STEPS: dict[str, Callable[[datetime], int]] = {
     "usage_logs": purge_usage_logs,
     "content_logs": purge_content_logs,
@@ -124,6 +138,8 @@ STEPS: dict[str, Callable[[datetime], int]] = {
     "privacy_requests": purge_privacy_requests,
     "account": erase_closed_accounts,
     "payment_records": purge_payment_records,
+    "access_audit": purge_access_events,
+    "breach_records": purge_breach_records,
 }
 
 

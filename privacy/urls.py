@@ -9,4 +9,5 @@ urlpatterns = [
     path("request/", views.public_request, name="privacy_public_request"),
     path("request/verify/<str:token>/", views.confirm_request_email, name="privacy_verify"),
     path("exports/<str:token>/", views.download_export, name="privacy_export"),
+    path("minor-report/", views.minor_report, name="privacy_minor_report"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
-from privacy import dsar
+from privacy import dsar, minors, policies
 from privacy.consent import (
     BROWSER_COOKIE,
     new_browser_id,
@@ -22,8 +22,8 @@ from privacy.consent import (
     record_consent,
     set_privacy_cookie,
 )
-from privacy.forms import PublicRequestForm, RequestForm
-from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, Purpose
+from privacy.forms import GuardianReportForm, PublicRequestForm, RequestForm
+from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, PolicyDocument, Purpose
 
 BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
 
@@ -107,3 +107,49 @@ def download_export(request: AuthenticatedRequest, token: str) -> FileResponse:
     return FileResponse(
         export.archive.open("rb"), as_attachment=True, filename="tokengate-data-export.zip"
     )
+
+
+def legal_document(request: HttpRequest, kind: str) -> HttpResponse:
+    """The version in effect in the reader's language (English where there is none yet), or
+    a published version by number (`?version=`), such as one announced but not yet in force."""
+    version = request.GET.get("version", "")
+    if version.isdigit():
+        published = PolicyDocument.objects.filter(
+            kind=kind, version=int(version), published_at__isnull=False
+        )
+        document = policies.in_language(published, get_language())
+    else:
+        document = policies.current(kind, get_language())
+    if document is None:
+        raise Http404
+    assert document.effective_at is not None
+    in_effect = document.effective_at <= timezone.now()
+    return render(request, "privacy/legal.html", {"document": document, "in_effect": in_effect})
+
+
+@require_POST
+@login_required
+def acknowledge_policy(request: AuthenticatedRequest) -> HttpResponse:
+    """The console banner's button: the user has read about the coming change."""
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        raise Http404 from None
+    kind = request.POST.get("kind", "")
+    if not PolicyDocument.objects.filter(kind=kind, version=version).exists():
+        raise Http404
+    policies.acknowledge(request.user, kind=kind, version=version)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    return HttpResponseRedirect(next_url)
+
+
+def minor_report(request: HttpRequest) -> HttpResponse:
+    """A parent or guardian reports a child's account (privacy policy 8.2)."""
+    form = GuardianReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = minors.report_by_guardian(**form.cleaned_data)
+        minors.tell_privacy_officers(case)
+        return render(request, "privacy/minor_report.html", {"received": True})
+    return render(request, "privacy/minor_report.html", {"form": form})

@@ -25,7 +25,7 @@ PROBE = (
     "'secure_cookies': settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE,"
     "'ssl_redirect': settings.SECURE_SSL_REDIRECT, 'keys': sorted(settings.FIELD_ENCRYPTION_KEYS),"
     "'hosts': settings.ALLOWED_HOSTS, 'cache': settings.CACHES['default']['BACKEND'],"
-    "'log_format': settings.LOG_FORMAT}))"
+    "'log_format': settings.LOG_FORMAT, 'admin_mfa': settings.ADMIN_REQUIRE_MFA}))"
 )
 
 
@@ -51,6 +51,7 @@ def test_production_starts_with_its_secrets_and_secure_defaults():
     assert loaded["ssl_redirect"] is True
     assert loaded["hosts"] == ["gate.example"]
     assert loaded["log_format"] == "json"
+    assert loaded["admin_mfa"] is True
 
 
 @pytest.mark.parametrize(
