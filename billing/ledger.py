@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.dispatch import Signal
 from django.utils import timezone
@@ -197,55 +197,171 @@ def settle_batch(settlements: list[Settlement]) -> dict[str, int]:
     Used with holds kept in Redis: the hold is recorded here as a settled or released row,
     with what was charged and what the balance could not cover, as `settle` records it.
     Each request settles once: a second settlement of a request id breaks the unique hold
-    and idempotency keys, and its whole transaction rolls back.
+    and idempotency keys, and its whole transaction rolls back. Charges are taken in order;
+    once a wallet's balance (less its database holds) is spent, the rest is uncollected.
     """
     if any(item.cost is not None and item.cost < 0 for item in settlements):
         raise ValueError("A cost cannot be negative.")
     # No savepoint when called inside the caller's transaction: one round trip less each way.
     with transaction.atomic(savepoint=False):
-        # Wallets locked in id order, so two batches never wait on each other in a cycle.
-        user_ids = sorted({item.user_id for item in settlements})
-        locked = Wallet.objects.select_for_update().filter(pk__in=user_ids).order_by("pk")
-        wallets = {wallet.pk: wallet for wallet in locked}
-        paid: dict[str, int] = {}
-        holds, entries = [], []
-        for item in settlements:
-            hold = Hold(
+        if connection.vendor == "postgresql":
+            charges, wallets = settle_batch_in_one_statement(settlements)
+        else:
+            charges, wallets = settle_batch_row_by_row(settlements)
+        # Entries are numbered in batch order, so each wallet's last charge is its newest.
+        latest = {charge.user_id: charge for charge in charges if charge.entry_id is not None}
+        for user_id, charge in latest.items():
+            assert charge.balance_after is not None and charge.entry_id is not None
+            watch_low_balance(wallets[user_id], charge.balance_after)
+            announce_balance(user_id, charge.balance_after, charge.entry_id)
+    return {charge.request_id: charge.paid for charge in charges}
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What settling one request did: None for a released hold (nothing charged)."""
+
+    request_id: str
+    user_id: int
+    paid: int
+    balance_after: int | None
+    entry_id: int | None
+
+
+def settle_batch_row_by_row(
+    settlements: list[Settlement],
+) -> tuple[list[Charge], dict[int, Wallet]]:
+    """settle_batch with the ORM, a statement per table (SQLite, the embedded default).
+
+    Returns each request's charge and the wallets as they were locked."""
+    # Wallets locked in id order, so two batches never wait on each other in a cycle.
+    user_ids = sorted({item.user_id for item in settlements})
+    locked = Wallet.objects.select_for_update().filter(pk__in=user_ids).order_by("pk")
+    wallets = {wallet.pk: wallet for wallet in locked}
+    holds, entries = [], []
+    for item in settlements:
+        hold = Hold(
+            request_id=item.request_id,
+            wallet_id=item.user_id,
+            amount=item.held,
+            expires_at=timezone.now(),
+            status=Hold.Status.RELEASED if item.cost is None else Hold.Status.SETTLED,
+        )
+        holds.append(hold)
+        if item.cost is None:
+            continue
+        wallet = wallets[item.user_id]
+        hold.charged = min(item.cost, max(wallet.balance - wallet.held, 0))
+        hold.uncollected = item.cost - hold.charged
+        wallet.balance -= hold.charged
+        entries.append(
+            LedgerEntry(
+                wallet_id=wallet.pk,
+                kind=LedgerEntry.Kind.CHARGE,
+                amount=-hold.charged,
+                balance_after=wallet.balance,
+                idempotency_key=f"charge:{item.request_id}",
                 request_id=item.request_id,
-                wallet_id=item.user_id,
-                amount=item.held,
-                expires_at=timezone.now(),
-                status=Hold.Status.RELEASED if item.cost is None else Hold.Status.SETTLED,
             )
-            holds.append(hold)
-            paid[item.request_id] = 0
-            if item.cost is None:
-                continue
-            wallet = wallets[item.user_id]
-            hold.charged = min(item.cost, max(wallet.balance - wallet.held, 0))
-            hold.uncollected = item.cost - hold.charged
-            wallet.balance -= hold.charged
-            paid[item.request_id] = hold.charged
-            entries.append(
-                LedgerEntry(
-                    wallet_id=wallet.pk,
-                    kind=LedgerEntry.Kind.CHARGE,
-                    amount=-hold.charged,
-                    balance_after=wallet.balance,
-                    idempotency_key=f"charge:{item.request_id}",
-                    request_id=item.request_id,
-                )
-            )
-        Hold.objects.bulk_create(holds)
-        LedgerEntry.objects.bulk_create(entries)
-        for wallet in wallets.values():
-            versions = [entry.pk for entry in entries if entry.wallet_id == wallet.pk]
-            if not versions:
-                continue
-            Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance)
-            watch_low_balance(wallet, wallet.balance)
-            announce_balance(wallet.pk, wallet.balance, max(versions))
-    return paid
+        )
+    Hold.objects.bulk_create(holds)
+    LedgerEntry.objects.bulk_create(entries)
+    for wallet in wallets.values():
+        Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance)
+    by_request = {entry.request_id: entry for entry in entries}
+    charges = [
+        Charge(
+            request_id=item.request_id,
+            user_id=item.user_id,
+            paid=-by_request[item.request_id].amount if item.request_id in by_request else 0,
+            balance_after=(
+                by_request[item.request_id].balance_after if item.request_id in by_request else None
+            ),
+            entry_id=by_request[item.request_id].pk if item.request_id in by_request else None,
+        )
+        for item in settlements
+    ]
+    return charges, wallets
+
+
+# The same rules as settle_batch_row_by_row in one statement, so a batch costs PostgreSQL one
+# round trip: wallets locked in id order; each charge is the smaller of its cost and what
+# the balance (less database holds) still covers after the earlier charges of the batch.
+SETTLE_BATCH_SQL = """
+WITH items (position, request_id, user_id, held, cost) AS (VALUES {values}),
+locked AS (
+    SELECT user_id, balance, GREATEST(balance - held, 0) AS payable, low_balance_threshold,
+        low_balance_alerted
+    FROM billing_wallet
+    WHERE user_id IN (SELECT user_id FROM items) ORDER BY user_id FOR UPDATE
+),
+running AS (
+    SELECT items.*, locked.balance, locked.payable, locked.low_balance_threshold,
+        locked.low_balance_alerted,
+        (SUM(items.cost) OVER (PARTITION BY items.user_id ORDER BY items.position))::bigint
+            AS spent
+    FROM items JOIN locked USING (user_id)
+),
+charged AS (
+    SELECT *,
+        CASE WHEN cost IS NOT NULL THEN LEAST(cost, GREATEST(payable - (spent - cost), 0)) END
+            AS paid,
+        balance - LEAST(spent, payable) AS balance_after
+    FROM running
+),
+wallets AS (
+    UPDATE billing_wallet SET balance = billing_wallet.balance - totals.paid
+    FROM (SELECT user_id, SUM(paid) AS paid FROM charged GROUP BY user_id) AS totals
+    WHERE billing_wallet.user_id = totals.user_id AND totals.paid > 0
+),
+holds AS (
+    INSERT INTO billing_hold
+        (request_id, wallet_id, amount, status, created_at, expires_at, charged, uncollected)
+    SELECT request_id, user_id, held,
+        CASE WHEN cost IS NULL THEN %s ELSE %s END, now(), now(), paid, COALESCE(cost - paid, 0)
+    FROM charged
+),
+entries AS (
+    INSERT INTO billing_ledgerentry
+        (kind, amount, balance_after, idempotency_key, request_id, reason, created_at, wallet_id)
+    SELECT %s, -paid, balance_after, %s || request_id, request_id, '', now(), user_id
+    FROM charged WHERE cost IS NOT NULL ORDER BY position
+    RETURNING id, request_id
+)
+SELECT charged.request_id, charged.user_id, COALESCE(charged.paid, 0),
+    CASE WHEN charged.cost IS NULL THEN NULL ELSE charged.balance_after END, entries.id,
+    charged.low_balance_threshold, charged.low_balance_alerted
+FROM charged LEFT JOIN entries USING (request_id) ORDER BY charged.position
+"""
+
+
+def settle_batch_in_one_statement(
+    settlements: list[Settlement],
+) -> tuple[list[Charge], dict[int, Wallet]]:
+    """settle_batch on PostgreSQL: holds, charges and wallets written by one statement."""
+    row = "(%s::integer, %s::varchar, %s::bigint, %s::bigint, %s::bigint)"
+    values: list[int | str | None] = []
+    for position, item in enumerate(settlements):
+        values += [position, item.request_id, item.user_id, item.held, item.cost]
+    sql = SETTLE_BATCH_SQL.format(values=", ".join([row] * len(settlements)))
+    labels: list[int | str | None] = [
+        Hold.Status.RELEASED,
+        Hold.Status.SETTLED,
+        LedgerEntry.Kind.CHARGE,
+        "charge:",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values + labels)
+        results = cursor.fetchall()
+    charges = [Charge(*result[:5]) for result in results]
+    # Only what watch_low_balance reads: each wallet's alert settings as locked.
+    wallets = {
+        user_id: Wallet(
+            user_id=user_id, low_balance_threshold=threshold, low_balance_alerted=alerted
+        )
+        for _id, user_id, _paid, _after, _entry, threshold, alerted in results
+    }
+    return charges, wallets
 
 
 def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:

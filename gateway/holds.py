@@ -161,8 +161,8 @@ def mirror_balance(user_id: int, balance: int, version: int) -> None:
         client.register_script(MIRROR_SCRIPT)(
             keys=wallet_keys(user_id)[:1], args=[balance, version]
         )
-    except redis.RedisError:
-        return
+    except redis.RedisError as error:
+        logger.warning("Could not mirror the balance of wallet %s in Redis (%r)", user_id, error)
 
 
 holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisHolds] = (

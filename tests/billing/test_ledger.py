@@ -344,3 +344,67 @@ def test_reconciliation_finds_a_wallet_that_drifted_from_its_ledger(make_user: C
     assert reconcile_wallets.delay().get() == 1
     assert mail.outbox[-1].to == [billing_staff.email]
     assert f"user {user.pk}" in mail.outbox[-1].body
+
+
+def test_a_batch_charges_in_order_until_the_balance_is_spent(
+    user: User, make_user: Callable[..., User]
+):
+    other = make_user("other@example.com")
+    fund(user, 10)
+    fund(other, 1)
+    batch = [
+        ledger.Settlement(request_id="a", user_id=user.pk, held=5 * DOLLAR, cost=3 * DOLLAR),
+        ledger.Settlement(request_id="b", user_id=user.pk, held=5 * DOLLAR, cost=None),
+        ledger.Settlement(request_id="c", user_id=other.pk, held=DOLLAR, cost=DOLLAR // 2),
+        ledger.Settlement(request_id="d", user_id=user.pk, held=9 * DOLLAR, cost=9 * DOLLAR),
+        ledger.Settlement(request_id="e", user_id=user.pk, held=DOLLAR, cost=DOLLAR),
+    ]
+
+    paid = ledger.settle_batch(batch)
+
+    assert paid == {"a": 3 * DOLLAR, "b": 0, "c": DOLLAR // 2, "d": 7 * DOLLAR, "e": 0}
+    assert (wallet_of(user).balance, wallet_of(other).balance) == (0, DOLLAR // 2)
+    holds = {hold.request_id: hold for hold in Hold.objects.all()}
+    assert (holds["b"].status, holds["b"].charged, holds["b"].uncollected) == ("released", None, 0)
+    assert (holds["d"].charged, holds["d"].uncollected) == (7 * DOLLAR, 2 * DOLLAR)
+    assert (holds["e"].charged, holds["e"].uncollected) == (0, DOLLAR)
+    charges = LedgerEntry.objects.filter(kind="charge", wallet_id=user.pk).order_by("id")
+    assert [entry.balance_after for entry in charges] == [7 * DOLLAR, 0, 0]
+    assert ledger.find_mismatches() == []
+
+
+def test_a_request_settles_once_even_in_a_batch(user: User):
+    fund(user, 10)
+    first = ledger.Settlement(request_id="a", user_id=user.pk, held=DOLLAR, cost=DOLLAR)
+    ledger.settle_batch([first])
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ledger.settle_batch([ledger.Settlement("z", user.pk, DOLLAR, DOLLAR), first])
+
+    assert wallet_of(user).balance == 9 * DOLLAR
+    assert not Hold.objects.filter(request_id="z").exists()
+
+
+def test_a_batch_announces_each_wallets_newest_balance(
+    user: User, django_capture_on_commit_callbacks: Callable
+):
+    fund(user, 10)
+    announced: list[tuple[int, int, int]] = []
+
+    def note(sender: object, user_id: int, balance: int, version: int, **kwargs: object) -> None:
+        announced.append((user_id, balance, version))
+
+    ledger.balance_changed.connect(note)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ledger.settle_batch(
+                [
+                    ledger.Settlement("a", user.pk, DOLLAR, DOLLAR),
+                    ledger.Settlement("b", user.pk, DOLLAR, 2 * DOLLAR),
+                ]
+            )
+    finally:
+        ledger.balance_changed.disconnect(note)
+
+    newest = LedgerEntry.objects.latest("id")
+    assert announced == [(user.pk, 7 * DOLLAR, newest.pk)]
