@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
 from accounts.models import ApiToken
@@ -37,6 +38,9 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
+
+# uvicorn's httptools parser sets no limit on headers; no real client sends this much.
+MAX_HEADER_BYTES = 128 * 1024
 
 ENDPOINTS = {
     "/v1/chat/completions": "chat",
@@ -161,6 +165,14 @@ INTERNAL_ERROR = ApiError(
 )
 
 
+DATABASE_UNAVAILABLE = ApiError(
+    503,
+    "The gateway cannot reach its database right now. Try again shortly.",
+    type="server_error",
+    code="service_unavailable",
+)
+
+
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
     started = False
 
@@ -171,6 +183,11 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
 
     try:
         await route(scope, receive, tracking_send)
+    except DatabaseError:
+        # The database is down: nothing was forwarded or charged, and the client may retry.
+        logger.exception("Database unavailable on %s", scope["path"])
+        if not started:
+            await send_json(send, 503, DATABASE_UNAVAILABLE.body(), {"retry-after": "1"})
     except Exception:
         # Never a bare 500 page: clients get OpenAI's error shape (unless output had begun).
         logger.exception("Unhandled error on %s", scope["path"])
@@ -181,6 +198,8 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
 async def route(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"].rstrip("/"), scope["method"]
     try:
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            raise ApiError(431, "The request headers are too large.", code="headers_too_large")
         check_host(scope)
         if path == "/v1/models" and method == "GET":
             await send_json(send, 200, await list_models(scope), {})

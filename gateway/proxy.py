@@ -29,6 +29,7 @@ from gateway.limits import limiter
 from gateway.metering import Call
 from gateway.providers.mock import mock_upstream
 from gateway.router import attempt_order, cool_down
+from gateway.upstream_urls import guarded_transport
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -61,7 +62,9 @@ def upstream_client(provider: str) -> httpx.AsyncClient:
         return mock_clients[loop]
     if loop not in clients:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-        clients[loop] = httpx.AsyncClient(follow_redirects=False, limits=limits)
+        clients[loop] = httpx.AsyncClient(
+            transport=guarded_transport(limits), follow_redirects=False
+        )
     return clients[loop]
 
 
@@ -120,7 +123,9 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> httpx.Response:
         except httpx.HTTPError:
             failure = NO_CHANNEL_AVAILABLE
         else:
-            if response.status_code != 429 and response.status_code < 500:
+            # A redirect is a failure too: following it could carry the key anywhere.
+            status = response.status_code
+            if status < 300 or (400 <= status < 500 and status != 429):
                 return response
             await response.aclose()
             failure = NO_CHANNEL_AVAILABLE if response.status_code == 429 else UPSTREAM_FAILED
@@ -188,8 +193,9 @@ async def relay_response(
     try:
         raw = await response.aread()
         data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
+        if not isinstance(data, dict) or "error" in data:
+            # A 200 carrying an error (some upstreams do that) is a failure, not an answer.
+            raise ValueError("not a completion")
     except (httpx.HTTPError, ValueError) as error:
         call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
         await settle(metering.refund_hold, call, latency_ms=elapsed_ms(started))
