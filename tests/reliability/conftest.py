@@ -6,12 +6,14 @@ ASGI application in-process, for rows that never need a network socket.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 import httpx
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import OperationalError, connections
 from django.db.models import Sum
 
 from billing import ledger
@@ -95,3 +97,22 @@ def nothing_charged(customer: Any) -> Callable[[], None]:  # noqa: F811
         assert_ledger_invariants()
 
     return check
+
+
+@contextmanager
+def database_down() -> Iterator[None]:
+    """The database refuses every connection and every cursor, on every thread.
+
+    This is what psycopg and sqlite3 do when the server is gone or the file unreachable
+    (OperationalError from the driver), modelled at Django's driver boundary so the same test
+    runs on SQLite and PostgreSQL.
+    """
+    wrapper = type(connections["default"])
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connection refused: the database is down")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wrapper, "get_new_connection", refuse)
+        patch.setattr(wrapper, "create_cursor", refuse)
+        yield
