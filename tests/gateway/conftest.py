@@ -32,10 +32,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_gateway() -> Iterator[str]:
-    """The real ASGI application served over loopback in a thread; yields its /v1 base URL."""
+def serve_gateway(**options: Any) -> Iterator[str]:
+    """The real ASGI application served over loopback in a thread; yields its /v1 base URL.
+
+    `options` go to uvicorn (proxy headers, for instance)."""
     port = free_port()
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
