@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -9,6 +10,8 @@ import httpx
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts import services
 from accounts.models import ApiToken, User
@@ -16,6 +19,21 @@ from config import celery_app
 from config.asgi import application
 
 PASSWORD = "correct-horse-battery-9"
+
+# Property tests and fuzzing are bounded and repeatable: the same examples on every run, and
+# few enough that `make test` stays fast. HYPOTHESIS_PROFILE=thorough explores more.
+hypothesis_settings.register_profile(
+    "tokengate",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("tokengate"), max_examples=2000
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tokengate"))
 
 # Celery tasks run in the test process, and their errors fail the test.
 celery_app.conf.task_always_eager = True
