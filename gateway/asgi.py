@@ -206,8 +206,10 @@ async def route(scope: Scope, receive: Receive, send: Send) -> None:
         elif path in ENDPOINTS and method == "POST":
             await complete(scope, receive, send, ENDPOINTS[path])
         else:
-            known = path == "/v1/models" or path in ENDPOINTS
             message = f"Invalid URL ({method} {scope['path']})"
-            raise ApiError(405 if known else 404, message)
+            if path == "/v1/models" or path in ENDPOINTS:
+                allow = "GET" if path == "/v1/models" else "POST"
+                raise ApiError(405, message, headers={"allow": allow})
+            raise ApiError(404, message)
     except ApiError as error:
         await send_json(send, error.status, error.body(), error.headers)
