@@ -24,12 +24,13 @@ DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example EMAIL_
 	API_KEY_PEPPER=check-deploy-pepper \
 	FIELD_ENCRYPTION_KEYS=check:$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: help run serve test lint messages compilemessages lock clean
+.PHONY: help run serve test soak lint messages compilemessages lock clean
 
 help:
 	@echo "make run    - development server with demo data, Celery worker and beat (SQLite, no services)"
 	@echo "make test   - ruff, mypy, deploy checks, migrations check and the pytest suite"
 	@echo "make serve  - production ASGI server on \$$HOST:\$$PORT with \$$WEB_CONCURRENCY workers"
+	@echo "make soak   - bounded soak (\$$SOAK_SECONDS, default 300) against PostgreSQL + Redis"
 	@echo "make messages - extract translatable strings into locale/"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
 
@@ -39,7 +40,12 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
-compilemessages: $(STAMP)
+compile# Several production workers, one PostgreSQL, one Redis and a faulty fake upstream; fails on
+# any 500 or ledger drift (tests/reliability/soak.py says what it needs).
+soak: $(STAMP) compilemessages
+	$(PY) tests/reliability/soak.py
+
+messages: $(STAMP)
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
 run: $(STAMP) compilemessages
@@ -69,6 +75,11 @@ test: lint compilemessages
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Several production workers, one PostgreSQL, one Redis and a faulty fake upstream; fails on
+# any 500 or ledger drift (tests/reliability/soak.py says what it needs).
+soak: $(STAMP) compilemessages
+	$(PY) tests/reliability/soak.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --no-location --ignore=.venv --ignore=var \
