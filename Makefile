@@ -40,11 +40,6 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
-compile# Several production workers, one PostgreSQL, one Redis and a faulty fake upstream; fails on
-# any 500 or ledger drift (tests/reliability/soak.py says what it needs).
-soak: $(STAMP) compilemessages
-	$(PY) tests/reliability/soak.py
-
 messages: $(STAMP)
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
