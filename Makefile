@@ -40,7 +40,7 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
-messages: $(STAMP)
+compilemessages: $(STAMP)
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
 run: $(STAMP) compilemessages
