@@ -18,6 +18,7 @@ import base64
 import collections
 import contextlib
 import json
+import logging
 import os
 import random
 import signal
@@ -72,6 +73,8 @@ ENV = {
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(ENV)
+# The fake upstream cuts some streams on purpose; uvicorn would log each one as an error.
+logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
 
 from tests.fakes.upstream import FakeUpstream, Reply  # noqa: E402
 
