@@ -92,13 +92,20 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
         if not addresses or any(not is_allowed(address) for address in addresses):
             raise httpcore.ConnectError(f"{host} points to an address upstreams may not use.")
-        return await self.backend.connect_tcp(
-            str(addresses[0]),
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
+        failure: Exception | None = None
+        for address in dict.fromkeys(addresses):  # each checked address in turn, as DNS ordered
+            try:
+                return await self.backend.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        assert failure is not None
+        raise failure
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None

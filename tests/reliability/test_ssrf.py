@@ -131,3 +131,56 @@ def test_upstream_redirects_are_not_followed_and_cost_nothing(
     assert_openai_error(response, response.status_code)
     assert len(upstream.requests) == 1
     nothing_charged()
+
+
+def several_addresses(monkeypatch: pytest.MonkeyPatch, name: str, addresses: list[str]) -> None:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [info for address in addresses for info in real_getaddrinfo(address, port)[:1]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_with_several_addresses_connects_to_the_next_when_one_refuses(
+    api_key: str,
+    upstream: FakeUpstream,
+    customer: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+):
+    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    # Nothing listens on 127.0.0.2 at the fake's port: the connection moves on to 127.0.0.1.
+    several_addresses(monkeypatch, "multi.example.test", ["127.0.0.2", "127.0.0.1"])
+    Channel.objects.create(
+        name="multi",
+        provider="compatible",
+        base_url=f"http://multi.example.test:{upstream.port}/v1",
+        served_models=[MODEL],
+        api_key="k",
+    )
+
+    assert v1(CHAT, json_body=BODY, headers=bearer(api_key)).status_code == 200
+    assert len(upstream.requests) == 1
+
+
+def test_a_name_with_one_forbidden_address_among_several_is_refused_at_connect(
+    api_key: str,
+    upstream: FakeUpstream,
+    nothing_charged: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+):
+    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+    several_addresses(monkeypatch, "mixed.example.test", ["127.0.0.1", "169.254.169.254"])
+    Channel.objects.create(
+        name="mixed",
+        provider="compatible",
+        base_url=f"http://mixed.example.test:{upstream.port}/v1",
+        served_models=[MODEL],
+        api_key="k",
+    )
+
+    assert_openai_error(v1(CHAT, json_body=BODY, headers=bearer(api_key)), 503)
+    assert upstream.requests == []
+    nothing_charged()
