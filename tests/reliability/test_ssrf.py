@@ -133,6 +133,13 @@ def test_upstream_redirects_are_not_followed_and_cost_nothing(
     nothing_charged()
 
 
+def channel_at(base_url: str) -> Channel:
+    """A channel saved without the save-time check, to test the connect-time one alone."""
+    return Channel.objects.create(
+        name=base_url, provider="compatible", base_url=base_url, served_models=[MODEL], api_key="k"
+    )
+
+
 def several_addresses(monkeypatch: pytest.MonkeyPatch, name: str, addresses: list[str]) -> None:
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         if host != name:
@@ -152,13 +159,7 @@ def test_a_name_with_several_addresses_connects_to_the_next_when_one_refuses(
     settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
     # Nothing listens on 127.0.0.2 at the fake's port: the connection moves on to 127.0.0.1.
     several_addresses(monkeypatch, "multi.example.test", ["127.0.0.2", "127.0.0.1"])
-    Channel.objects.create(
-        name="multi",
-        provider="compatible",
-        base_url=f"http://multi.example.test:{upstream.port}/v1",
-        served_models=[MODEL],
-        api_key="k",
-    )
+    channel_at(f"http://multi.example.test:{upstream.port}/v1")
 
     assert v1(CHAT, json_body=BODY, headers=bearer(api_key)).status_code == 200
     assert len(upstream.requests) == 1
@@ -173,13 +174,7 @@ def test_a_name_with_one_forbidden_address_among_several_is_refused_at_connect(
 ):
     settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     several_addresses(monkeypatch, "mixed.example.test", ["127.0.0.1", "169.254.169.254"])
-    Channel.objects.create(
-        name="mixed",
-        provider="compatible",
-        base_url=f"http://mixed.example.test:{upstream.port}/v1",
-        served_models=[MODEL],
-        api_key="k",
-    )
+    channel_at(f"http://mixed.example.test:{upstream.port}/v1")
 
     assert_openai_error(v1(CHAT, json_body=BODY, headers=bearer(api_key)), 503)
     assert upstream.requests == []
