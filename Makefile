@@ -24,7 +24,7 @@ DEPLOY_CHECK_ENV := DJANGO_ENV=production ALLOWED_HOSTS=tokengate.example EMAIL_
 	API_KEY_PEPPER=check-deploy-pepper \
 	FIELD_ENCRYPTION_KEYS=check:$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: help run serve test prod-smoke bench lint messages compilemessages lock clean
+.PHONY: help run serve test prod-smoke bench soak lint messages compilemessages lock clean
 
 help:
 	@echo "make run    - development server with demo data, Celery worker and beat (SQLite, no services)"
@@ -32,6 +32,7 @@ help:
 	@echo "make serve  - production ASGI server on \$$HOST:\$$PORT with \$$WEB_CONCURRENCY workers"
 	@echo "make bench  - gateway vs a bare Django passthrough (PEER=litellm, BENCH_ARGS=--soak)"
 	@echo "make prod-smoke - two production servers, worker and beat on PostgreSQL and Redis, checked end to end"
+	@echo "make soak   - bounded soak (\$$SOAK_SECONDS, default 300) against PostgreSQL + Redis"
 	@echo "make messages - extract translatable strings into locale/"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
 
@@ -79,6 +80,11 @@ bench: $(STAMP) compilemessages
 # Needs PostgreSQL and Redis on 127.0.0.1 (SMOKE_DATABASE_URL, SMOKE_REDIS_URL to change).
 prod-smoke: $(STAMP) compilemessages
 	$(PY) -m deploy.prod_smoke
+
+# Several production workers, one PostgreSQL, one Redis and a faulty fake upstream; fails on
+# any 500 or ledger drift (tests/reliability/soak.py says what it needs).
+soak: $(STAMP) compilemessages
+	$(PY) tests/reliability/soak.py
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages --no-location --ignore=.venv --ignore=var \

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, Preferences, User
+from accounts.models import ApiToken, Preferences, User, validate_future_expiry
 from gateway.regions import RegionsField
 
 
@@ -61,8 +61,8 @@ class ApiTokenForm(forms.ModelForm):
 
     def clean_expires_at(self) -> Any:
         expires_at = self.cleaned_data["expires_at"]
-        if expires_at and expires_at <= timezone.now() and self.has_changed():
-            raise forms.ValidationError(_("Choose a time in the future."))
+        if self.has_changed():
+            validate_future_expiry(expires_at)
         return expires_at
 
 

@@ -186,6 +186,12 @@ def validate_cidr_list(value: object) -> None:
             ) from error
 
 
+def validate_future_expiry(value: datetime | None) -> None:
+    """A key's new expiry must lie in the future (none means it never expires)."""
+    if value is not None and value <= timezone.now():
+        raise ValidationError(_("Choose a time in the future."))
+
+
 def validate_model_list(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ValidationError(_("Enter a list of model names."))

@@ -259,6 +259,11 @@ class WalletAdmin(AuditedAdmin):
         }
         return TemplateResponse(request, "admin/billing/wallet/adjust.html", context)
 
+    def save_model(self, request: HttpRequest, obj: Wallet, form: Any, change: bool) -> None:
+        # Only the plan is edited here: saving every field would write back the balance as it
+        # was loaded, undoing any charge committed meanwhile.
+        obj.save(update_fields=["plan"])
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

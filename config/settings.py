@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "servestatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "corsheaders",
     "allauth",
     "allauth.account",
@@ -188,9 +189,11 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to process memory while Redis is down (config/cache.py).
+            "BACKEND": "config.cache.RedisWithLocalFallback",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tokengate",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -348,6 +351,27 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tokengate console API",
+    "DESCRIPTION": (
+        "The signed-in user's API keys, usage logs and balance. It authenticates with the "
+        "console's session cookie; writes need the CSRF token in `X-CSRFToken`."
+    ),
+    # The session is the console's own, not a credential API clients manage: not in the schema.
+    "AUTHENTICATION_WHITELIST": [],
+    "VERSION": "1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/console",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["config.api.only_the_console_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+    ],
 }
 
 # Celery: Redis (or any broker URL) in production; a file-system broker under var/ by

@@ -5,6 +5,7 @@ from django.views.static import serve
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("api/", include("config.api")),
     path("accounts/", include("allauth.urls")),
     path("billing/webhooks/", include("billing.webhook_urls")),
     path("billing/", include("billing.urls")),

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 
@@ -35,6 +36,9 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
+
+# uvicorn's httptools parser sets no limit on headers; no real client sends this much.
+MAX_HEADER_BYTES = 128 * 1024
 
 ENDPOINTS = {
     "/v1/chat/completions": "chat",
@@ -160,6 +164,14 @@ INTERNAL_ERROR = ApiError(
 )
 
 
+DATABASE_UNAVAILABLE = ApiError(
+    503,
+    "The gateway cannot reach its database right now. Try again shortly.",
+    type="server_error",
+    code="service_unavailable",
+)
+
+
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
     started = False
 
@@ -170,6 +182,11 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
 
     try:
         await route(scope, receive, tracking_send)
+    except DatabaseError:
+        # The database is down: nothing was forwarded or charged, and the client may retry.
+        logger.exception("Database unavailable on %s", scope["path"])
+        if not started:
+            await send_json(send, 503, DATABASE_UNAVAILABLE.body(), {"retry-after": "1"})
     except Exception:
         # Never a bare 500 page: clients get OpenAI's error shape (unless output had begun).
         logger.exception("Unhandled error on %s", scope["path"])
@@ -180,14 +197,18 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
 async def route(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"].rstrip("/"), scope["method"]
     try:
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            raise ApiError(431, "The request headers are too large.", code="headers_too_large")
         check_host(scope)
         if path == "/v1/models" and method == "GET":
             await send_json(send, 200, await list_models(scope), {})
         elif path in ENDPOINTS and method == "POST":
             await complete(scope, receive, send, ENDPOINTS[path])
         else:
-            known = path == "/v1/models" or path in ENDPOINTS
             message = f"Invalid URL ({method} {scope['path']})"
-            raise ApiError(405 if known else 404, message)
+            if path == "/v1/models" or path in ENDPOINTS:
+                allow = "GET" if path == "/v1/models" else "POST"
+                raise ApiError(405, message, headers={"allow": allow})
+            raise ApiError(404, message)
     except ApiError as error:
         await send_json(send, error.status, error.body(), error.headers)

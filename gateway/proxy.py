@@ -129,7 +129,8 @@ async def open_upstream(call: Call, body: dict[str, Any]) -> UpstreamResponse:
             failure = NO_CHANNEL_AVAILABLE
             logger.warning("Channel %s failed (%r); trying the next", channel.name, error.__cause__)
         else:
-            if response.status != 429 and response.status < 500:
+            # A redirect is a failure too: following it could carry the key anywhere.
+            if response.status < 300 or (400 <= response.status < 500 and response.status != 429):
                 return response
             response.close()
             failure = NO_CHANNEL_AVAILABLE if response.status == 429 else UPSTREAM_FAILED
@@ -201,8 +202,9 @@ async def relay_response(
 ) -> None:
     try:
         data = orjson.loads(await response.read())
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
+        if not isinstance(data, dict) or "error" in data:
+            # A 200 carrying an error (some upstreams do that) is a failure, not an answer.
+            raise ValueError("not a completion")
     except (UpstreamTimeout, UpstreamUnreachable, ValueError) as error:
         call.status_code, call.error_class = UPSTREAM_FAILED.status, type(error).__name__
         await release(call, started=started)

@@ -3,7 +3,8 @@
 One pooled aiohttp session per event loop (uvicorn runs one loop per worker): measured on the
 benchmark, it costs far less per request than httpx, whose pool polls every idle connection
 on each request (bench/README.md). Redirects are never followed, so an upstream cannot bounce
-a request, and its key, somewhere else. The `mock` provider is answered in-process by its ASGI
+a request, and its key, somewhere else; addresses are checked again at connect time
+(gateway/upstream_urls.py). The `mock` provider is answered in-process by its ASGI
 app, so the embedded setup needs no network at all.
 """
 
@@ -13,10 +14,12 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from gateway.providers.mock import mock_upstream
+from gateway.upstream_urls import GuardedResolver, is_allowed_literal
 
 
 class UpstreamTimeout(Exception):
@@ -133,7 +136,9 @@ sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSes
 def session() -> aiohttp.ClientSession:
     loop = asyncio.get_running_loop()
     if loop not in sessions or sessions[loop].closed:
-        connector = aiohttp.TCPConnector(limit=1000, limit_per_host=0, keepalive_timeout=30)
+        connector = aiohttp.TCPConnector(
+            limit=1000, limit_per_host=0, keepalive_timeout=30, resolver=GuardedResolver()
+        )
         sessions[loop] = aiohttp.ClientSession(
             connector=connector, skip_auto_headers=("User-Agent", "Accept-Encoding")
         )
@@ -152,6 +157,8 @@ async def post(
     """Send the request; the response's headers have arrived when this returns."""
     if provider == "mock":
         return await call_in_process(url, body)
+    if not is_allowed_literal(urlsplit(url).hostname or ""):
+        raise UpstreamUnreachable(f"{url} points to an address upstreams may not use.")
     timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_read=read_timeout)
     try:
         response = await session().post(

@@ -211,17 +211,20 @@ def execute_erasure(erasure: ErasurePlan) -> dict[str, Any]:
         raise ErasureRefused("This person's data is under a legal hold.")
     original_email = user.email
     language = Preferences.objects.for_user(user).language
-    counts = erase_user_data(user)
-    user.refresh_from_db()
-    remaining = leftovers(user, original_email)
-    if remaining:
-        raise ErasureRefused(f"Personal data left after erasure: {', '.join(remaining)}")
-    receipt = {
-        "erased_at": timezone.now().isoformat(),
-        "rows": counts,
-        "notify_processors": processors_to_notify(user),
-    }
+    # One transaction from the first erased row to the plan marked executed: a worker killed
+    # anywhere in between leaves the person untouched, and the re-run still knows their
+    # address (for the suppression list and the receipt).
     with transaction.atomic():
+        counts = erase_user_data(user)
+        user.refresh_from_db()
+        remaining = leftovers(user, original_email)
+        if remaining:
+            raise ErasureRefused(f"Personal data left after erasure: {', '.join(remaining)}")
+        receipt = {
+            "erased_at": timezone.now().isoformat(),
+            "rows": counts,
+            "notify_processors": processors_to_notify(user),
+        }
         SuppressionEntry.objects.get_or_create(identifier_hash=suppression_hash(original_email))
         User.objects.filter(pk=user.pk).update(
             is_active=False, closed_at=user.closed_at or timezone.now()

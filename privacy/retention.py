@@ -89,13 +89,15 @@ def erase_closed_accounts(now: datetime) -> int:
     due = closed.exclude(pk__in=held_users()).exclude(email__endswith="@erased.invalid")
     erased = 0
     for user in due[:BATCH_SIZE]:
-        erase_user_data(user)
-        ErasurePlan.objects.create(
-            user=user,
-            status=ErasurePlan.Status.EXECUTED,
-            executed_at=now,
-            plan={"reason": "retention: account closed"},
-        )
+        # Erased and recorded together: a killed run cannot leave an erasure without its record.
+        with transaction.atomic():
+            erase_user_data(user)
+            ErasurePlan.objects.create(
+                user=user,
+                status=ErasurePlan.Status.EXECUTED,
+                executed_at=now,
+                plan={"reason": "retention: account closed"},
+            )
         erased += 1
     return erased
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -9,14 +10,31 @@ import httpx
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts import services
 from accounts.models import ApiToken, User
 from config import celery_app
 from config.asgi import application
-from gateway import catalog
+from gateway import catalog, upstream
 
 PASSWORD = "correct-horse-battery-9"
+
+# Property tests and fuzzing are bounded and repeatable: the same examples on every run, and
+# few enough that `make test` stays fast. HYPOTHESIS_PROFILE=thorough explores more.
+hypothesis_settings.register_profile(
+    "tokengate",
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("tokengate"), max_examples=2000
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tokengate"))
 
 # Celery tasks run in the test process, and their errors fail the test.
 celery_app.conf.task_always_eager = True
@@ -75,6 +93,10 @@ def call_v1(
         app = cast(Any, application)
         transport = httpx.ASGITransport(app=app, client=(client_ip, 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
-            return await client.request(method, path, headers=headers)
+            try:
+                return await client.request(method, path, headers=headers)
+            finally:
+                # No lifespan here: close the upstream pool of this short-lived event loop.
+                await upstream.close_session()
 
     return async_to_sync(send)()

@@ -102,7 +102,7 @@ def test_several_field_encryption_keys_are_accepted():
 def test_redis_url_selects_the_shared_redis_cache():
     result = load_settings(REDIS_URL="redis://127.0.0.1:6379/15")
 
-    assert json.loads(result.stdout)["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert json.loads(result.stdout)["cache"] == "config.cache.RedisWithLocalFallback"
 
 
 def test_log_format_can_be_text_in_production_and_nothing_else():

@@ -63,6 +63,8 @@ class Reply:
     # The body of a non-2xx answer; None sends an OpenAI-shaped error.
     error_body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # A non-streamed 2xx answers with this body instead of a completion (in-band errors).
+    body: dict[str, Any] | None = None
 
 
 @dataclass
@@ -193,7 +195,8 @@ class FakeUpstream:
         elif body.get("stream") is True and path != EMBEDDINGS:
             await self.stream(path, body, reply, send, disconnected)
         else:
-            await send_json(send, reply.status, self.response(path, body, reply), reply.headers)
+            payload = reply.body or self.response(path, body, reply)
+            await send_json(send, reply.status, payload, reply.headers)
 
     async def gone_within(self, disconnected: asyncio.Future[Message], seconds: float) -> bool:
         """Wait `seconds`, or less if the client goes away; True (and counted) if it did."""

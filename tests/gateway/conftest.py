@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -30,21 +31,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def live_gateway(settings: Any) -> Iterator[str]:
-    """The real ASGI application served over loopback; yields its /v1 base URL."""
-    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+@contextmanager
+def serve_gateway(**options: Any) -> Iterator[str]:
+    """The real ASGI application served over loopback in a thread; yields its /v1 base URL.
+
+    `options` go to uvicorn (proxy headers, for instance)."""
     port = free_port()
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, log_level="warning", **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_gateway(settings: Any) -> Iterator[str]:
+    """The real ASGI application served over loopback; yields its /v1 base URL."""
+    settings.UPSTREAM_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    with serve_gateway() as url:
+        yield url
 
 
 @pytest.fixture
