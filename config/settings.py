@@ -466,9 +466,9 @@ METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
 PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
 
 # Logs: one JSON object per line in production (LOG_FORMAT=text for people), each with the
-# request id (config/logs.py). uvicorn's loggers are routed here too; its access log is off
-# in `make serve`: config/asgi.py and RequestIdMiddleware log each request without the query
-# string (console requests by URL pattern, since their paths may carry tokens).
+# request id (config/logs.py). uvicorn's loggers are routed here too, except its access log:
+# RequestIdMiddleware logs each console request without the query string (by URL pattern,
+# since paths may carry tokens), and /v1 requests are recorded by the usage log alone.
 LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
@@ -493,6 +493,9 @@ LOGGING = {
             name: {"handlers": ["console"], "propagate": False}
             for name in ("uvicorn", "uvicorn.error")
         },
+        # Configuring "uvicorn" would otherwise turn its access log back on (dictConfig
+        # re-enables existing child loggers), a line per request whatever --no-access-log says.
+        "uvicorn.access": {"handlers": [], "propagate": False},
         # httpx (payment providers) logs every request's URL at INFO.
         "httpx": {"level": "WARNING"},
     },

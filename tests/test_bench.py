@@ -39,5 +39,6 @@ def test_a_smoke_run_of_the_benchmark_checks_the_ledger_and_writes_results(tmp_p
     assert ledger["charges"] == ledger["usage_logs_ok"] == results["gateway_successes"] > 0
     assert ledger["mismatched_wallets"] == ledger["negative_balances"] == 0
     assert results["throughput"]["c32"]["gateway"]["errors"] == 0
-    assert results["streaming"]["concurrent"]["complete"] == results["plan"]["concurrent_streams"]
+    concurrent = results["streaming"]["concurrent_gateway"]
+    assert concurrent["complete"] == results["plan"]["concurrent_streams"]
     assert "gateway / floor at c32" in run.stdout
