@@ -196,6 +196,7 @@ def seed(upstream_url: str) -> dict[str, Any]:
     """Users, keys, a price and a channel, written with the ORM (Django set up here too)."""
     from datetime import timedelta
 
+    from allauth.mfa.totp.internal.auth import TOTP
     from django.utils import timezone
 
     from accounts import services
@@ -205,7 +206,10 @@ def seed(upstream_url: str) -> dict[str, Any]:
     from billing.money import to_nanos
     from gateway.models import Channel, UsageLog
 
-    services.create_user(email="ops@smoke.example", password=PASSWORD, superuser=True)
+    ops = services.create_user(email="ops@smoke.example", password=PASSWORD, superuser=True)
+    # Staff need a second factor in production: ops has an authenticator app.
+    totp_secret = base64.b32encode(secrets.token_bytes(20)).decode()
+    TOTP.activate(ops, totp_secret)
     buyer = services.create_user(email="buyer@smoke.example", password=PASSWORD)
     rich = services.create_user(email="rich@smoke.example", password=PASSWORD)
     # Input is free and the fake reports exactly max_tokens of output, so a request costs
@@ -232,6 +236,7 @@ def seed(upstream_url: str) -> dict[str, Any]:
     _limited, limited_key = ApiToken.objects.issue(user=rich, name="limited", rpm_limit=RPM_LIMIT)
     doomed, doomed_key = ApiToken.objects.issue(user=rich, name="doomed")
     return {
+        "totp_secret": totp_secret,
         "buyer": buyer,
         "buyer_key": buyer_key,
         "limited_key": limited_key,
@@ -301,10 +306,16 @@ def check_metrics(servers: list[str]) -> None:
 def check_admin_disables_key(servers: list[str], data: dict[str, Any]) -> None:
     assert [chat(server, data["doomed_key"]) for server in servers] == [200, 200]
     admin = Browser(servers[1])
+    from tests.fakes.totp import totp_code
+
     login = admin.post_form(
-        "/admin/login/", {"username": "ops@smoke.example", "password": PASSWORD, "next": "/admin/"}
+        "/accounts/login/", {"login": "ops@smoke.example", "password": PASSWORD}
     )
     assert login.status_code == 302, login.status_code
+    second = admin.post_form(
+        "/accounts/2fa/authenticate/", {"code": totp_code(data["totp_secret"])}
+    )
+    assert second.status_code == 302, second.status_code
     changelist = "/admin/accounts/apitoken/"
     fields = {"action": "disable_keys", "_selected_action": data["doomed"].pk, "index": 0}
     assert admin.post_form(changelist, fields).status_code == 302

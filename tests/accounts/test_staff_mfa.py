@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
-import struct
 import time
 from collections.abc import Callable
 
@@ -17,17 +14,9 @@ from django.test import Client, override_settings
 
 from accounts.models import User
 from tests.conftest import PASSWORD
+from tests.fakes.totp import totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def totp_code(secret: str, at: float | None = None) -> str:
-    """RFC 6238 with allauth's defaults: SHA-1, 30-second steps, six digits."""
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
 
 
 @pytest.fixture
