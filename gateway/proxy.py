@@ -64,6 +64,8 @@ async def admit(call: Call) -> None:
     if call.token.spending_limit is not None:
         await in_thread(metering.check_spending_limit, call)
     if settings.REDIS_URL:
+        # The hold needs no database, but the settlement will: refuse now if it is down.
+        await committer().check_database()
         await holder().admit(call.token, amount=call.hold, request_id=call.request_id)
     else:
         local = limiter()

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from gateway import holds, metering
 from gateway.metering import Settlement
 
 logger = logging.getLogger(__name__)
+
+HEALTHY_SECONDS = 1.0
 
 
 def write_batch(batch: list[Settlement]) -> set[str]:
@@ -55,12 +58,32 @@ def drop_broken_connection() -> None:
         connection.close()
 
 
+def probe_database() -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        drop_broken_connection()
+        raise
+
+
 class GroupCommitter:
     """One per event loop: batches are written one after another in Django's sync thread."""
 
     def __init__(self) -> None:
         self.waiting: list[tuple[Settlement, asyncio.Future[None]]] = []
         self.writer: asyncio.Task[None] | None = None
+        # Until when the database is known to be reachable (a batch or a probe just succeeded).
+        self.healthy_until = 0.0
+
+    async def check_database(self) -> None:
+        """Raise DatabaseError when the database is down, so a request is refused (503) before
+        any upstream call rather than answered and then left unbilled. Under load the
+        settlements prove it up; otherwise one `SELECT 1` a second does."""
+        if time.monotonic() < self.healthy_until:
+            return
+        await sync_to_async(probe_database)()
+        self.healthy_until = time.monotonic() + HEALTHY_SECONDS
 
     async def commit(self, settlement: Settlement) -> None:
         """Return once `settlement` is durable; the write goes on if the caller is cancelled."""
@@ -80,6 +103,7 @@ class GroupCommitter:
                     failed, reason = {item.call.request_id for item, _done in batch}, error
                 else:
                     reason = RuntimeError("The settlement could not be written.")
+                self.healthy_until = 0.0 if failed else time.monotonic() + HEALTHY_SECONDS
                 for item, done in batch:
                     if item.call.request_id in failed:
                         done.set_exception(reason)
