@@ -217,12 +217,6 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             return token, raw_key
         raise RuntimeError("Could not draw a unique API key prefix.")
 
-    def authenticate(self, raw_key: str) -> ApiToken | None:
-        """The usable key matching `raw_key`, or None."""
-        prefix = lookup_prefix_of(raw_key)
-        token = self.select_related("user").filter(lookup_prefix=prefix).first() if prefix else None
-        return token if token is not None and token.accepts(raw_key) else None
-
 
 def lookup_prefix_of(raw_key: str) -> str | None:
     """The stored lookup prefix of a well-formed key; None rejects it before any lookup."""

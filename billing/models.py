@@ -51,14 +51,6 @@ class PriceQuerySet(models.QuerySet["Price"]):
         prices = self.filter(model=model, effective_from__lte=at)
         return prices.order_by("-effective_from", "-id").first()
 
-    def in_force(self, *, at: datetime | None = None) -> list[Price]:
-        """The current price of every priced model, by model name."""
-        at = at or timezone.now()
-        latest: dict[str, Price] = {}
-        for price in self.filter(effective_from__lte=at).order_by("effective_from", "id"):
-            latest[price.model] = price
-        return [latest[model] for model in sorted(latest)]
-
 
 class Price(models.Model):
     """One version of a model's price. A change adds a version; old ones stay as history."""

@@ -123,7 +123,7 @@ routing = Cache(load_routing)
 
 
 async def find_token(raw_key: str) -> ApiToken | None:
-    """The usable key matching `raw_key`, or None (as ApiToken.objects.authenticate)."""
+    """The usable key matching `raw_key`, or None; its hash is compared in constant time."""
     prefix = lookup_prefix_of(raw_key)
     token: ApiToken | None = await tokens.get(prefix) if prefix else None
     return token if token is not None and token.accepts(raw_key) else None

@@ -22,13 +22,6 @@ def validate_model_mapping(value: Any) -> None:
         raise ValidationError(_("Enter an object mapping public model names to upstream names."))
 
 
-class ChannelQuerySet(models.QuerySet["Channel"]):
-    def serving(self, model: str) -> list[Channel]:
-        """Enabled channels that serve `model`, highest priority first."""
-        enabled = self.filter(enabled=True).order_by("-priority", "id")
-        return [channel for channel in enabled if model in channel.served_models]
-
-
 class Channel(models.Model):
     """An upstream account: where requests for some models go, and with which key."""
 
@@ -81,8 +74,6 @@ class Channel(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    objects = ChannelQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("channel")
