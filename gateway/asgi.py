@@ -97,8 +97,9 @@ async def list_models(scope: Scope) -> dict[str, Any]:
     owner = await catalog.get_user_settings(token.user_id)
     served = {
         model
-        for channel in regions.within(routing.channels, owner.allowed_regions)
-        if channel.plan_id is None or channel.plan_id == owner.plan_id
+        for channel in regions.within(
+            routing.channels_open_to(owner.plan_id), owner.allowed_regions
+        )
         for model in channel.served_models
     }
     models = sorted(

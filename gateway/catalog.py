@@ -45,12 +45,12 @@ class Routing:
     # model -> its price versions, oldest first; future versions included.
     prices: dict[str, list[Price]]
 
+    def channels_open_to(self, plan_id: int | None) -> list[Channel]:
+        return [channel for channel in self.channels if channel.plan_id in (None, plan_id)]
+
     def channels_for(self, model: str, plan_id: int | None) -> list[Channel]:
         return [
-            channel
-            for channel in self.channels
-            if model in channel.served_models
-            and (channel.plan_id is None or channel.plan_id == plan_id)
+            channel for channel in self.channels_open_to(plan_id) if model in channel.served_models
         ]
 
     def price(self, model: str) -> Price | None:

@@ -40,6 +40,17 @@ class UpstreamResponse(Protocol):
     def close(self) -> None: ...
 
 
+async def lines_of(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The lines of a body as its chunks arrive (no length limit: tool calls can be long)."""
+    pending = b""
+    async for chunk in chunks:
+        *complete, pending = (pending + chunk).split(b"\n")
+        for line in complete:
+            yield line.rstrip(b"\r")
+    if pending:
+        yield pending
+
+
 class NetworkResponse:
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
@@ -54,20 +65,13 @@ class NetworkResponse:
             raise UpstreamUnreachable from error
 
     async def lines(self) -> AsyncIterator[bytes]:
-        """The body's lines as they arrive (no length limit: tool calls can be long)."""
-        pending = b""
         try:
-            async for data in self.response.content.iter_any():
-                pending += data
-                *complete, pending = pending.split(b"\n")
-                for line in complete:
-                    yield line.rstrip(b"\r")
+            async for line in lines_of(self.response.content.iter_any()):
+                yield line
         except TimeoutError as error:
             raise UpstreamTimeout from error
         except aiohttp.ClientError as error:
             raise UpstreamUnreachable from error
-        if pending:
-            yield pending
 
     def close(self) -> None:
         self.response.close()
@@ -87,14 +91,8 @@ class InProcessResponse:
     async def read(self) -> bytes:
         return b"".join([chunk async for chunk in self.chunks()])
 
-    async def lines(self) -> AsyncIterator[bytes]:
-        pending = b""
-        async for chunk in self.chunks():
-            *complete, pending = (pending + chunk).split(b"\n")
-            for line in complete:
-                yield line
-        if pending:
-            yield pending
+    def lines(self) -> AsyncIterator[bytes]:
+        return lines_of(self.chunks())
 
     def close(self) -> None:
         pass
