@@ -84,3 +84,10 @@ def test_every_page_links_the_legal_documents(client: Client):
 
     for url in ("/legal/privacy/", "/legal/terms/", "/legal/cookies/", "/privacy/request/"):
         assert f'href="{url}"' in page
+
+
+def test_the_sign_up_page_links_the_terms_and_the_privacy_policy(client: Client):
+    page = client.get("/accounts/signup/").content.decode()
+
+    assert 'agree to the <a href="/legal/terms/">terms of service</a>' in page
+    assert '<a href="/legal/privacy/">privacy policy</a>' in page
