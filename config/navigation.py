@@ -1,0 +1,52 @@
+"""The console's sidebar: one list of sections, so every page marks the current one the same way."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (section title, [(URL name, label), ...]); URL names take no arguments.
+CONSOLE_SECTIONS = [
+    (
+        _("Build"),
+        [
+            ("home", _("Dashboard")),
+            ("api_keys", _("API keys")),
+            ("usage", _("Usage")),
+        ],
+    ),
+    (
+        _("Billing"),
+        [
+            ("billing", _("Balance and top-ups")),
+            ("billing_profile", _("Billing profile")),
+        ],
+    ),
+    (
+        _("Account"),
+        [
+            ("preferences", _("Profile and preferences")),
+            ("privacy_requests", _("Privacy requests")),
+        ],
+    ),
+]
+
+
+def console_navigation(request: HttpRequest) -> dict[str, object]:
+    """The sidebar for signed-in pages, with the current page marked."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    match = request.resolver_match
+    current = match.url_name if match else None
+    sections = [
+        {
+            "title": title,
+            "items": [
+                {"url": reverse(name), "label": label, "current": name == current}
+                for name, label in items
+            ],
+        }
+        for title, items in CONSOLE_SECTIONS
+    ]
+    return {"console_sections": sections}
