@@ -54,7 +54,7 @@ def _policies(transactional_db: None) -> None:
 def sign_up(page: Page) -> None:
     page.goto("/")
     page.locator("#cookie-banner").get_by_role("button", name="Accept all").click()
-    page.get_by_role("link", name="Sign up").first.click()
+    page.locator("header").get_by_text("Sign up", exact=True).click()
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Username").fill("journey")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -143,7 +143,7 @@ def read_in_every_language(page: Page) -> None:
         expect(page.locator("html")).to_have_attribute("lang", code)
         with translation.override(code):
             api_keys, usage = translation.gettext("API keys"), translation.gettext("Usage")
-        nav = page.get_by_role("navigation").first
+        nav = page.locator(".console-sidebar nav")
         expect(nav.get_by_role("link", name=api_keys, exact=True)).to_be_visible()
         expect(nav.get_by_role("link", name=usage, exact=True)).to_be_visible()
     page.locator("#language-switcher").select_option("en")
@@ -172,7 +172,7 @@ def close_account(page: Page) -> None:
     page.locator("main").get_by_role("link", name="Close my account").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Confirm").click()
-    page.get_by_label(re.compile("^I understand that closing my account")).check()
+    page.get_by_label(re.compile("I understand that closing my account")).check()
     page.locator("main").get_by_role("button", name="Close my account").click()
     expect(page.locator(".messages")).to_contain_text("Your account is closed.")
     assert not User.objects.get(email=EMAIL).is_active
