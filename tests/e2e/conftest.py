@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.db import connections
+from django.test import Client
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from accounts.models import User
 from billing.models import Price
 from gateway.models import Channel
 from tests.fakes.upstream import FakeUpstream
@@ -160,3 +162,11 @@ def describe(violations: list[dict[str, Any]]) -> str:
         + ", ".join(str(node["target"]) for node in violation["nodes"])
         for violation in violations
     )
+
+
+def sign_in(page: Page, server: LiveServer, user: User) -> None:
+    """Give the browser a session of `user`, as signing in would."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": server.url}])

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Page
 
 from accounts.models import ApiToken, User
-from tests.e2e.conftest import LiveServer, axe_violations, describe
+from tests.e2e.conftest import LiveServer, axe_violations, describe, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -34,7 +33,7 @@ SIGNED_IN_PAGES = [
     "quickstart",
     "playground",
     "billing",
-    "billing_topup",
+    "billing_orders",
     "billing_profile",
     "preferences",
     "security",
@@ -80,14 +79,6 @@ def problems_on(page: Page, name: str) -> list[str]:
     if violations:
         problems.append(f"{path}: {describe(violations)}")
     return problems
-
-
-def sign_in(page: Page, server: LiveServer, user: User) -> None:
-    """Give the browser a session of `user`, as signing in would."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": server.url}])
 
 
 def test_public_pages_have_labelled_fields_and_no_serious_violations(page: Page):
