@@ -94,7 +94,7 @@
     }
     errorBox.hidden = true;
     history.push({ role: "user", content: text });
-    addTurn("user", text);
+    const asked = addTurn("user", text);
     message.value = "";
     send.setAttribute("aria-busy", "true");
     send.disabled = true;
@@ -125,6 +125,7 @@
         history.push({ role: "assistant", content: output.textContent });
       } else {
         output.parentElement.remove();
+        asked.parentElement.remove();
         history.pop();
         message.value = text;
       }

@@ -228,3 +228,18 @@ def test_leaving_in_the_middle_of_an_answer_bills_what_arrived_once(
     assert log.usage_counted_locally
     assert before - balance_of(customer) == log.cost > 0
     assert Wallet.objects.get(pk=customer.pk).held == 0
+
+
+def test_refusals_are_explained_in_the_users_language(
+    console: httpx.Client, customer: User, make_channel: Callable
+):
+    make_channel()
+    Preferences.objects.update_or_create(user=customer, defaults={"language": "fr"})
+    Wallet.objects.filter(pk=customer.pk).update(balance=0)
+
+    response = chat(console)
+
+    assert response.status_code == 402
+    assert response.json()["error"]["message"] == (
+        "Votre solde est insuffisant pour cette requête. Rechargez votre compte pour continuer."
+    )
