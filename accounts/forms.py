@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, Preferences, User, validate_future_expiry
+from billing.money import format_amount, to_nanos
 from gateway.regions import RegionsField
 
 
@@ -54,10 +56,37 @@ class ApiTokenForm(forms.ModelForm):
         help_text=_("IP addresses or CIDR ranges. Empty means any address."),
     )
 
+    spending_limit = forms.DecimalField(
+        label=_("Spending limit"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The most this key may spend in total. Empty means no limit."),
+    )
+
     class Meta:
         model = ApiToken
-        fields = ("name", "expires_at", "allowed_models", "allowed_ips", "rpm_limit", "tpm_limit")
+        fields = (
+            "name",
+            "expires_at",
+            "allowed_models",
+            "allowed_ips",
+            "spending_limit",
+            "rpm_limit",
+            "tpm_limit",
+        )
         widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Stored in nano-units, shown and typed in units of the platform currency.
+        if self.instance.spending_limit is not None:
+            self.initial["spending_limit"] = format_amount(self.instance.spending_limit)
+
+    def clean_spending_limit(self) -> int | None:
+        value = self.cleaned_data["spending_limit"]
+        return None if value is None else to_nanos(value)
 
     def clean_expires_at(self) -> Any:
         expires_at = self.cleaned_data["expires_at"]

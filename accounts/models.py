@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.money import format_amount
 from gateway.regions import validate_regions
 
 
@@ -166,6 +167,10 @@ API_KEY_LOOKUP_LENGTH = 10
 API_KEY_ALPHABET = string.ascii_letters + string.digits
 # A well-formed key: anything else is rejected before it reaches the database.
 API_KEY_PATTERN = re.compile(rf"^{API_KEY_PREFIX}[A-Za-z0-9]{{{API_KEY_BODY_LENGTH}}}$")
+# The console playground's identity has this lookup prefix (plus the user id): real keys'
+# prefixes are letters and digits only, so no presented key can ever look it up.
+PLAYGROUND_PREFIX = "~"
+PLAYGROUND_NAME = "Playground"
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -216,6 +221,20 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
                 continue  # A lookup-prefix collision (about 2**-59 per pair): draw again.
             return token, raw_key
         raise RuntimeError("Could not draw a unique API key prefix.")
+
+    def keys(self) -> ApiTokenQuerySet:
+        """The user-made keys, without playground identities."""
+        return self.exclude(lookup_prefix__startswith=PLAYGROUND_PREFIX)
+
+    def playground_for(self, user: User) -> ApiToken:
+        """The user's playground identity: billed and logged like a key, with no secret at all
+        (an empty hash matches nothing), never listed among the keys."""
+        token, _created = self.select_related("user").get_or_create(
+            user=user,
+            lookup_prefix=f"{PLAYGROUND_PREFIX}{user.pk}",
+            defaults={"name": PLAYGROUND_NAME, "key_hash": ""},
+        )
+        return token
 
 
 def lookup_prefix_of(raw_key: str) -> str | None:
@@ -270,6 +289,10 @@ class ApiToken(models.Model):
     @property
     def masked_key(self) -> str:
         return f"{API_KEY_PREFIX}{self.lookup_prefix}…"
+
+    @property
+    def spending_limit_shown(self) -> str | None:
+        return None if self.spending_limit is None else format_amount(self.spending_limit)
 
     def is_expired(self, *, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "accounts/landing.html")
     context = {
-        "tokens": request.user.api_tokens.all(),
+        "tokens": request.user.api_tokens.keys(),
         "base_url": request.build_absolute_uri("/v1"),
     }
     return render(request, "accounts/dashboard.html", context)
@@ -42,13 +42,17 @@ def api_keys(request: AuthenticatedRequest) -> HttpResponse:
         # The key is on this page only: no browser or proxy may keep a copy.
         add_never_cache_headers(response)
         return response
-    tokens = request.user.api_tokens.all()
-    return render(request, "accounts/api_keys.html", {"tokens": tokens, "form": form})
+    context = {
+        "tokens": request.user.api_tokens.keys(),
+        "form": form,
+        "currency": settings.PLATFORM_CURRENCY,
+    }
+    return render(request, "accounts/api_keys.html", context)
 
 
 @login_required
 def edit_api_key(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = get_object_or_404(ApiToken.objects.keys(), pk=token_id, user=request.user)
     form = ApiTokenForm(request.POST or None, instance=token)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -60,7 +64,7 @@ def edit_api_key(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def toggle_api_key(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = get_object_or_404(ApiToken.objects.keys(), pk=token_id, user=request.user)
     token.enabled = not token.enabled
     token.save(update_fields=["enabled"])
     if token.enabled:
@@ -72,7 +76,7 @@ def toggle_api_key(request: AuthenticatedRequest, token_id: int) -> HttpResponse
 
 @login_required
 def delete_api_key(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = get_object_or_404(ApiToken.objects.keys(), pk=token_id, user=request.user)
     if request.method == "POST":
         token.delete()
         messages.success(request, _("The API key %(name)s was deleted.") % {"name": token.name})

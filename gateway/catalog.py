@@ -139,6 +139,18 @@ async def get_user_settings(user_id: int) -> UserSettings:
     return result
 
 
+async def usable_models(token: ApiToken) -> list[str]:
+    """Models the key may use: served by an enabled channel open to its owner's plan, in a
+    region the owner allows, and priced (what /v1/models lists)."""
+    snapshot = await get_routing()
+    owner = await get_user_settings(token.user_id)
+    channels = regions.within(snapshot.channels_open_to(owner.plan_id), owner.allowed_regions)
+    served = {model for channel in channels for model in channel.served_models}
+    return sorted(
+        model for model in served if snapshot.price(model) is not None and token.allows_model(model)
+    )
+
+
 def forget_all() -> None:
     for cache in (tokens, user_settings, routing):
         cache.forget()
