@@ -14,6 +14,7 @@ CONSOLE_SECTIONS = [
             ("home", _("Dashboard")),
             ("api_keys", _("API keys")),
             ("usage", _("Usage")),
+            ("playground", _("Playground")),
         ],
     ),
     (
