@@ -14,6 +14,7 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import security as account_security
 from accounts import services
 from accounts.forms import ApiTokenForm, CloseAccountForm, PreferencesForm
 from accounts.http import AuthenticatedRequest
@@ -92,6 +93,13 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("Your preferences were saved."))
         return response
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+@login_required
+def security(request: AuthenticatedRequest) -> HttpResponse:
+    """A hub for allauth's flows: password, email, connected accounts, MFA and sessions."""
+    overview = account_security.security_overview(request.user)
+    return render(request, "accounts/security.html", {"overview": overview})
 
 
 @require_POST

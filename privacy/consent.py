@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -41,6 +42,21 @@ PREFERENCE_OF = {
     Purpose.MARKETING_EMAILS: "product_updates",
 }
 UNSUBSCRIBE_SALT = "privacy.unsubscribe"
+# The purposes a person chooses in the privacy centre (Tokengate never sells or shares data).
+CENTRE_PURPOSES = (
+    Purpose.CONTENT_LOGGING,
+    Purpose.MARKETING_EMAILS,
+    Purpose.FUNCTIONAL_COOKIES,
+    Purpose.ANALYTICS_COOKIES,
+)
+
+
+@dataclass(frozen=True)
+class CurrentChoice:
+    purpose: Purpose
+    notice: str
+    # The latest grant or withdrawal; None when never asked.
+    record: ConsentRecord | None
 
 
 def truncate_ip(ip: str) -> str:
@@ -128,3 +144,16 @@ def notice_text(purpose: str) -> str:
         return ""
     localized = notices.filter(version=latest.version, language=get_language()).first()
     return (localized or latest).text
+
+
+def current_choices(*, user_id: int, browser_id: str = "") -> list[CurrentChoice]:
+    """The privacy centre's list: the latest record and current notice of each purpose."""
+    records = ConsentRecord.objects.of_subject(user_id=user_id, browser_id=browser_id)
+    return [
+        CurrentChoice(
+            purpose=purpose,
+            notice=notice_text(purpose),
+            record=records.filter(purpose=purpose).order_by("-created_at", "-id").first(),
+        )
+        for purpose in CENTRE_PURPOSES
+    ]
