@@ -19,6 +19,7 @@ from accounts import services
 from accounts.forms import ApiTokenForm, CloseAccountForm, PreferencesForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import ApiToken, Preferences
+from privacy.cookies import functional_cookies_allowed, set_language_cookie
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -89,7 +90,8 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         response = HttpResponseRedirect(reverse("preferences"))
-        set_language_cookie(response, form.instance.language)
+        remember = functional_cookies_allowed(request)
+        set_language_cookie(response, form.instance.language, remember=remember)
         messages.success(request, _("Your preferences were saved."))
         return response
     return render(request, "accounts/preferences.html", {"form": form})
@@ -113,18 +115,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if check_for_language(language) and language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             Preferences.objects.update_or_create(user=request.user, defaults={"language": language})
-        set_language_cookie(response, language)
+        set_language_cookie(response, language, remember=functional_cookies_allowed(request))
     return response
-
-
-def set_language_cookie(response: HttpResponse, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.SESSION_COOKIE_AGE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        samesite="Lax",
-    )
 
 
 @login_required

@@ -89,7 +89,15 @@ def record_consent(
 ) -> ConsentRecord:
     """Append a grant or withdrawal and carry it out on the matching preference."""
     meta = request.META if request is not None else {}
+    preference = PREFERENCE_OF.get(Purpose(purpose))
     with transaction.atomic():
+        # Preferences created after the record would be recorded as a withdrawal at signup
+        # (privacy.signals), so they exist first.
+        preferences = (
+            Preferences.objects.for_user(user)
+            if user is not None and preference is not None
+            else None
+        )
         record = ConsentRecord.objects.create(
             user=user,
             browser_id=browser_id,
@@ -100,14 +108,11 @@ def record_consent(
             ip_truncated=truncate_ip(meta.get("REMOTE_ADDR", "")),
             user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
         )
-        preference = PREFERENCE_OF.get(Purpose(purpose))
-        if user is not None and preference is not None:
-            preferences = Preferences.objects.for_user(user)
-            if getattr(preferences, preference) != granted:
-                setattr(preferences, preference, granted)
-                # Tells privacy.signals not to record this change a second time.
-                preferences._recorded_by_consent = True  # type: ignore[attr-defined]
-                preferences.save(update_fields=[preference])
+        if preferences and preference and getattr(preferences, preference) != granted:
+            setattr(preferences, preference, granted)
+            # Tells privacy.signals not to record this change a second time.
+            preferences._recorded_by_consent = True  # type: ignore[attr-defined]
+            preferences.save(update_fields=[preference])
     return record
 
 

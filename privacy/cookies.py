@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Max
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from accounts.models import User
 from privacy.consent import BROWSER_COOKIE, new_browser_id, record_consent
 from privacy.models import ConsentNotice, ConsentRecord, Purpose
 
 BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
-# The functional cookies the console sets; removed again when functional consent is withdrawn.
-FUNCTIONAL_COOKIES = ("theme",)
+# Functional cookies that only exist with consent; removed again when it is withdrawn.
+CONSENTED_COOKIES = ("theme",)
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,29 @@ def record_cookie_choices(*, request: HttpRequest, wanted: dict[str, bool]) -> s
             request=request,
         )
     return browser_id
+
+
+def functional_cookies_allowed(request: HttpRequest) -> bool:
+    return cookie_choices_of(request).functional
+
+
+def set_language_cookie(response: HttpResponse, language: str, *, remember: bool) -> None:
+    """The language the person picked: remembered with functional consent (privacy policy
+    6.2), otherwise kept only for this browser session, which carries out the request."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.SESSION_COOKIE_AGE if remember else None,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def forget_functional_cookies(request: HttpRequest, response: HttpResponse) -> None:
+    """Functional consent withdrawn: no functional cookie outlives this browser session."""
+    for name in CONSENTED_COOKIES:
+        if name in request.COOKIES:
+            response.delete_cookie(name)
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if language:
+        set_language_cookie(response, language, remember=False)

@@ -39,11 +39,12 @@ def cookie_choices(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("home")
-    response = HttpResponseRedirect(next_url)
+    # The banner's script posts in the background and needs no page.
+    in_background = request.headers.get("Accept") == "application/json"
+    response = HttpResponse(status=204) if in_background else HttpResponseRedirect(next_url)
     set_privacy_cookie(response, BROWSER_COOKIE, browser_id)
     if not wanted[Purpose.FUNCTIONAL_COOKIES]:
-        for name in cookies.FUNCTIONAL_COOKIES:
-            response.delete_cookie(name)
+        cookies.forget_functional_cookies(request, response)
     return response
 
 

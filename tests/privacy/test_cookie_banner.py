@@ -35,7 +35,7 @@ def test_reject_all_records_two_withdrawals_and_sets_no_analytics_cookie(client:
         ("functional_cookies", False, 1),
         ("analytics_cookies", False, 1),
     }
-    assert set(response.cookies) <= {"tg_browser", "theme"}
+    assert set(response.cookies) == {"tg_browser"}
     assert response.cookies["tg_browser"]["httponly"]
     assert banner_of(client) == ""
 
@@ -46,6 +46,29 @@ def test_reject_all_removes_the_theme_cookie(client: Client):
     response = client.post("/privacy/consent/", {"choice": "reject_all"})
 
     assert response.cookies["theme"]["max-age"] == 0
+
+
+def test_the_language_is_remembered_only_with_functional_consent(client: Client):
+    without = client.post("/language/", {"language": "fr", "next": "/"})
+    assert without.cookies["django_language"].value == "fr"
+    assert without.cookies["django_language"]["max-age"] == ""
+
+    client.post("/privacy/consent/", {"choice": "accept_all"})
+    remembered = client.post("/language/", {"language": "ja", "next": "/"})
+
+    assert remembered.cookies["django_language"]["max-age"] > 0
+
+
+def test_withdrawing_functional_consent_keeps_the_language_for_this_session_only(
+    client: Client,
+):
+    client.post("/privacy/consent/", {"choice": "accept_all"})
+    client.post("/language/", {"language": "vi", "next": "/"})
+
+    response = client.post("/privacy/consent/", {"choice": "reject_all"})
+
+    assert response.cookies["django_language"].value == "vi"
+    assert response.cookies["django_language"]["max-age"] == ""
 
 
 def test_accept_all_grants_both_and_allows_functional_cookies(client: Client):
@@ -59,6 +82,18 @@ def test_accept_all_grants_both_and_allows_functional_cookies(client: Client):
     response = client.get("/")
     assert response.context["functional_cookies_allowed"] is True
     assert 'id="cookie-banner"' not in response.content.decode()
+
+
+def test_the_banner_script_saves_in_the_background(client: Client):
+    assert "/static/js/cookie-banner.js" in client.get("/").content.decode()
+
+    response = client.post(
+        "/privacy/consent/", {"choice": "reject_all"}, headers={"Accept": "application/json"}
+    )
+
+    assert response.status_code == 204
+    assert "tg_browser" in response.cookies
+    assert ConsentRecord.objects.filter(method="banner", granted=False).count() == 2
 
 
 def test_save_choices_records_only_the_ticked_boxes(client: Client):

@@ -19,8 +19,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def signed_in(client: Client, user: User) -> Client:
-    # As after signup: the preferences exist before any consent is recorded.
-    Preferences.objects.for_user(user)
     client.force_login(user)
     return client
 
@@ -62,6 +60,16 @@ def test_one_click_withdraws_a_consent_with_the_settings_method(signed_in: Clien
     assert not Preferences.objects.get(user=user).product_updates
     latest = ConsentRecord.objects.filter(user=user).first()
     assert latest is not None and (latest.method, latest.notice_version) == ("settings", 1)
+
+
+def test_granting_before_any_preferences_exist_counts_as_granted(signed_in: Client, user: User):
+    Preferences.objects.filter(user=user).delete()
+
+    signed_in.post("/privacy/consents/", {"purpose": "marketing_emails", "granted": "true"})
+
+    assert has_consent(purpose=Purpose.MARKETING_EMAILS, user_id=user.pk)
+    assert Preferences.objects.get(user=user).product_updates
+    assert ConsentRecord.objects.filter(user=user).count() == 1
 
 
 def test_granting_content_logging_turns_logging_on(signed_in: Client, user: User):
