@@ -144,3 +144,14 @@ def test_my_requests_are_listed_with_their_status(signed_in: Client, user: User)
 
     assert "correct my data" in page
     assert "received" in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ja", "vi", "fr", "ru"])
+def test_the_privacy_and_account_pages_render_in_every_language(signed_in: Client, language: str):
+    signed_in.cookies["django_language"] = language
+
+    for path in ("/privacy/", "/privacy/cookies/", "/settings/security/", "/settings/preferences/"):
+        response = signed_in.get(path)
+
+        assert response.status_code == 200, path
+        assert response["Content-Language"] == language
