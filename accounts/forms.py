@@ -96,10 +96,19 @@ class ApiTokenForm(forms.ModelForm):
 
 
 class PreferencesForm(forms.ModelForm):
+    """Profile and preferences: the display name lives on the user, the rest on Preferences."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=80,
+        required=False,
+        help_text=_("How the console greets you. Leave empty to use your username."),
+    )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
     )
+    field_order = ("display_name",)
 
     class Meta:
         model = Preferences
@@ -112,6 +121,16 @@ class PreferencesForm(forms.ModelForm):
             "allowed_regions",
         )
         field_classes = {"allowed_regions": RegionsField}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].initial = self.instance.user.display_name
+
+    def save(self, commit: bool = True) -> Preferences:
+        user = self.instance.user
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        return super().save(commit=commit)
 
 
 class CloseAccountForm(forms.Form):

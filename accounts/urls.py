@@ -9,6 +9,7 @@ urlpatterns = [
     path("keys/<int:token_id>/toggle/", views.toggle_api_key, name="toggle_api_key"),
     path("keys/<int:token_id>/delete/", views.delete_api_key, name="delete_api_key"),
     path("settings/preferences/", views.preferences, name="preferences"),
+    path("settings/security/", views.security, name="security"),
     path("settings/close/", views.close_account, name="close_account"),
     path("language/", views.set_language, name="set_language"),
 ]

@@ -14,10 +14,12 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import security as account_security
 from accounts import services
 from accounts.forms import ApiTokenForm, CloseAccountForm, PreferencesForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import ApiToken, Preferences
+from privacy.cookies import functional_cookies_allowed, set_language_cookie
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -92,10 +94,18 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         response = HttpResponseRedirect(reverse("preferences"))
-        set_language_cookie(response, form.instance.language)
+        remember = functional_cookies_allowed(request)
+        set_language_cookie(response, form.instance.language, remember=remember)
         messages.success(request, _("Your preferences were saved."))
         return response
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+@login_required
+def security(request: AuthenticatedRequest) -> HttpResponse:
+    """A hub for allauth's flows: password, email, connected accounts, MFA and sessions."""
+    overview = account_security.security_overview(request.user)
+    return render(request, "accounts/security.html", {"overview": overview})
 
 
 @require_POST
@@ -109,18 +119,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if check_for_language(language) and language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             Preferences.objects.update_or_create(user=request.user, defaults={"language": language})
-        set_language_cookie(response, language)
+        set_language_cookie(response, language, remember=functional_cookies_allowed(request))
     return response
-
-
-def set_language_cookie(response: HttpResponse, language: str) -> None:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.SESSION_COOKIE_AGE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        samesite="Lax",
-    )
 
 
 @login_required

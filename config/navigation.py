@@ -28,7 +28,8 @@ CONSOLE_SECTIONS = [
         _("Account"),
         [
             ("preferences", _("Profile and preferences")),
-            ("privacy_requests", _("Privacy requests")),
+            ("security", _("Security")),
+            ("privacy_centre", _("Privacy centre")),
         ],
     ),
 ]

@@ -162,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "privacy.context_processors.policy_banner",
+                "privacy.context_processors.cookie_banner",
                 "billing.context_processors.balance_notice",
                 "config.navigation.console_navigation",
             ],
