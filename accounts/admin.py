@@ -187,6 +187,12 @@ class SupportTicketAdmin(AuditedAdmin):
         # Users open tickets in the console.
         return False
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The reply box is for those who may answer; the others only read the thread.
+        if self.has_change_permission(request, obj):
+            return (*self.fields, "reply")
+        return self.fields
+
     @admin.display(description=_("conversation"))
     def thread(self, ticket: SupportTicket) -> str:
         return format_html_join(

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
@@ -162,7 +163,22 @@ def test_support_reads_a_ticket_in_admin_and_the_reading_is_recorded(
     page = agent.get(f"/admin/accounts/supportticket/{ticket.pk}/change/").content.decode()
 
     assert "My key gets a 401." in page
+    assert 'name="reply"' in page
     assert AccessEvent.objects.filter(action="view").exists()
+
+
+def test_a_privacy_officer_reads_tickets_without_a_reply_box(
+    make_user: Callable, ticket: SupportTicket
+):
+    officer = make_user(staff=True)
+    officer.groups.add(Group.objects.get(name="Privacy Officer"))
+    client = Client()
+    client.force_login(officer)
+
+    page = client.get(f"/admin/accounts/supportticket/{ticket.pk}/change/").content.decode()
+
+    assert "My key gets a 401." in page
+    assert 'name="reply"' not in page
 
 
 def test_feedback_is_stored_and_thanked_for(signed_in: Client, user: User):
@@ -235,3 +251,15 @@ def test_a_legal_hold_keeps_support_communications(user: User, ticket: SupportTi
         run_retention()
 
     assert SupportTicket.objects.filter(pk=ticket.pk).exists()
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_support_pages_render_in_every_language(
+    signed_in: Client, user: User, ticket: SupportTicket, language: str
+):
+    Preferences.objects.update_or_create(user=user, defaults={"language": language})
+
+    for url in ("/support/", f"/support/{ticket.pk}/", "/support/feedback/"):
+        response = signed_in.get(url)
+        assert response.status_code == 200, url
+        assert f'<html lang="{language}">' in response.content.decode(), url
