@@ -143,7 +143,8 @@ def purge_support(now: datetime) -> int:
 
 
 def purge_page_views(now: datetime) -> int:
-    return delete_in_batches(PageView.objects.filter(created_at__lt=cutoff("analytics", now)))
+    old = PageView.objects.filter(created_at__lt=cutoff("analytics", now))
+    return delete_in_batches(old.exclude(user_id__in=held_users()))
 
 
 STEPS: dict[str, Callable[[datetime], int]] = {
