@@ -9,7 +9,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, Preferences, User, validate_future_expiry
+from accounts.models import (
+    ApiToken,
+    Feedback,
+    Preferences,
+    SupportTicket,
+    TicketMessage,
+    User,
+    validate_future_expiry,
+)
 from billing.money import format_amount, to_nanos
 from gateway.regions import RegionsField
 
@@ -138,3 +146,31 @@ class CloseAccountForm(forms.Form):
         label=_("I understand that closing my account is permanent and revokes all my API keys."),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class TicketForm(forms.ModelForm):
+    body = forms.CharField(
+        label=_("How can we help?"),
+        max_length=TicketMessage._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    class Meta:
+        model = SupportTicket
+        fields = ("subject", "category")
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=TicketMessage._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = Feedback
+        fields = ("message", "rating")
+        labels = {"message": _("Your feedback"), "rating": _("Rating (1 poor, 5 excellent)")}
+        widgets = {"message": forms.Textarea(attrs={"rows": 4})}

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import security as account_security
-from accounts import services
-from accounts.forms import ApiTokenForm, CloseAccountForm, PreferencesForm
+from accounts import services, support
+from accounts.forms import (
+    ApiTokenForm,
+    CloseAccountForm,
+    FeedbackForm,
+    PreferencesForm,
+    ReplyForm,
+    TicketForm,
+)
 from accounts.http import AuthenticatedRequest
-from accounts.models import ApiToken, Preferences
+from accounts.models import ApiToken, Preferences, SupportTicket
 from privacy.cookies import functional_cookies_allowed, set_language_cookie
 
 
@@ -133,3 +141,45 @@ def close_account(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, _("Your account is closed. We are sorry to see you go."))
         return redirect("home")
     return render(request, "accounts/close_account.html", {"form": form})
+
+
+@login_required
+def support_tickets(request: AuthenticatedRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ticket = support.open_ticket(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your ticket was sent. We will email you when we reply."))
+        return redirect("support_ticket", ticket_id=ticket.pk)
+    page = Paginator(request.user.support_tickets.all(), 20).get_page(request.GET.get("page"))
+    return render(request, "accounts/support/tickets.html", {"page": page, "form": form})
+
+
+@login_required
+def support_ticket(request: AuthenticatedRequest, ticket_id: int) -> HttpResponse:
+    ticket = get_object_or_404(SupportTicket, pk=ticket_id, user=request.user)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and not ticket.is_closed and form.is_valid():
+        support.add_user_reply(ticket, body=form.cleaned_data["body"])
+        messages.success(request, _("Your reply was sent."))
+        return redirect("support_ticket", ticket_id=ticket.pk)
+    context = {"ticket": ticket, "thread": ticket.messages.all(), "form": form}
+    return render(request, "accounts/support/ticket.html", context)
+
+
+@login_required
+@require_POST
+def close_support_ticket(request: AuthenticatedRequest, ticket_id: int) -> HttpResponse:
+    ticket = get_object_or_404(SupportTicket, pk=ticket_id, user=request.user)
+    support.close_ticket(ticket)
+    messages.success(request, _("The ticket is closed."))
+    return redirect("support_ticket", ticket_id=ticket.pk)
+
+
+@login_required
+def support_feedback(request: AuthenticatedRequest) -> HttpResponse:
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        support.give_feedback(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Thank you for your feedback."))
+        return redirect("support_feedback")
+    return render(request, "accounts/support/feedback.html", {"form": form})

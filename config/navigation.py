@@ -30,6 +30,7 @@ CONSOLE_SECTIONS = [
             ("preferences", _("Profile and preferences")),
             ("security", _("Security")),
             ("privacy_centre", _("Privacy centre")),
+            ("support", _("Support")),
         ],
     ),
 ]
