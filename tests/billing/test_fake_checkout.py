@@ -49,7 +49,7 @@ def start_zpay_topup(console: httpx.Client) -> httpx.Response:
     token = form_fields(console.get("/billing/").text)["csrfmiddlewaretoken"]
     return console.post(
         "/billing/topup/",
-        data={"csrfmiddlewaretoken": token, "amount": "20", "provider": "zpay"},
+        data={"csrfmiddlewaretoken": token, "amount": "20", "provider": "zpay:alipay"},
         headers={"X-CSRFToken": token},
     )
 
