@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from billing.countries import COUNTRIES, code_for_name, country_choices
 from billing.models import BillingProfile
 from billing.money import InvalidAmount, to_nanos
 from billing.payments import configured_providers, get_provider
@@ -67,7 +68,12 @@ class RedeemForm(forms.Form):
     code = forms.CharField(label=_("Redemption code"), max_length=32)
 
 
+def blank_and_countries() -> list[tuple[str, str]]:
+    return [("", "---------"), *country_choices()]
+
+
 class BillingProfileForm(forms.ModelForm):
+    country = forms.ChoiceField(label=_("Country"), required=False, choices=blank_and_countries)
     low_balance_threshold = forms.DecimalField(
         label=_("Email me when my balance falls below"),
         required=False,
@@ -84,6 +90,13 @@ class BillingProfileForm(forms.ModelForm):
         fields = ("name", "address", "country", "tax_id")
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"tax_id": _("Optional: your VAT or GST number, printed on invoices.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Profiles saved before the country list hold a name: preselect its code if known.
+        stored = self.instance.country
+        if stored and stored.upper() not in COUNTRIES:
+            self.initial["country"] = code_for_name(stored)
 
     def clean_low_balance_threshold(self) -> int | None:
         value = self.cleaned_data["low_balance_threshold"]

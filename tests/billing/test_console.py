@@ -96,7 +96,7 @@ def test_billing_details_and_the_low_balance_alert_are_saved(signed_in: Client, 
         {
             "name": "Acme GmbH",
             "address": "Hauptstr. 1\n10115 Berlin",
-            "country": "Germany",
+            "country": "DE",
             "tax_id": "DE123456789",
             "low_balance_threshold": "5.00",
         },
@@ -280,9 +280,36 @@ def test_billing_details_keep_the_tax_id_optional_and_translate_errors(
 ):
     speaks(user, "fr")
 
-    saved = signed_in.post("/billing/profile/", {"name": "Alice", "country": "France"})
+    saved = signed_in.post("/billing/profile/", {"name": "Alice", "country": "FR"})
     refused = signed_in.post("/billing/profile/", {"low_balance_threshold": "cinq"})
 
     assert saved.status_code == 302
     assert BillingProfile.objects.get(user=user).tax_id == ""
     assert "Saisissez un nombre." in refused.content.decode()
+
+
+def test_the_country_is_chosen_from_a_list_in_the_users_language(signed_in: Client, user: User):
+    speaks(user, "fr")
+
+    page = signed_in.get("/billing/profile/").content.decode()
+    refused = signed_in.post("/billing/profile/", {"country": "Atlantis"})
+
+    assert '<option value="DE">Allemagne</option>' in page
+    assert "Sélectionnez un choix valide." in refused.content.decode()
+
+
+def test_a_country_saved_as_a_name_is_preselected_by_its_code(signed_in: Client, user: User):
+    BillingProfile.objects.create(user=user, country="germany")
+
+    page = signed_in.get("/billing/profile/").content.decode()
+
+    assert '<option value="DE" selected>Germany</option>' in page
+
+
+def test_the_invoice_names_the_country_in_the_payers_language(signed_in: Client, user: User):
+    speaks(user, "ja")
+    BillingProfile.objects.create(user=user, name="Acme KK", country="JP")
+
+    order = paid_order(user)
+
+    assert order.invoice.billed_to == "Acme KK\n日本"
