@@ -15,7 +15,7 @@ from billing.models import TopUpOrder, Wallet
 from tests.fakes import payments as fake
 from tests.gateway.conftest import serve_gateway
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TWENTY_DOLLARS = 20 * 10**9
 
 
