@@ -21,6 +21,7 @@ CONSOLE_SECTIONS = [
         _("Billing"),
         [
             ("billing", _("Balance and top-ups")),
+            ("billing_orders", _("Payment history")),
             ("billing_profile", _("Billing profile")),
         ],
     ),
