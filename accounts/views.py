@@ -20,16 +20,6 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import ApiToken, Preferences
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "accounts/landing.html")
-    context = {
-        "tokens": request.user.api_tokens.all(),
-        "base_url": request.build_absolute_uri("/v1"),
-    }
-    return render(request, "accounts/dashboard.html", context)
-
-
 @login_required
 def api_keys(request: AuthenticatedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
