@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -125,3 +125,24 @@ def test_create_channel_sets_context_sizes():
     )
 
     assert Channel.objects.get(name="ds").context_windows == {"deepseek-chat": 65536}
+
+
+@pytest.mark.parametrize(
+    "windows, error",
+    [
+        ('{"deepseek-chat": 0}', "context sizes in tokens"),
+        ('{"deepseek-chat": "64k"}', "context sizes in tokens"),
+        ("[65536]", "--context-windows must be a JSON object"),
+    ],
+)
+def test_create_channel_refuses_context_sizes_that_are_not_positive_integers(
+    windows: str, error: str
+):
+    with pytest.raises(CommandError, match=error):
+        call_command(
+            "create_channel",
+            "--name=ds",
+            "--provider=mock",
+            "--models=deepseek-chat",
+            f"--context-windows={windows}",
+        )

@@ -31,11 +31,10 @@ class Command(BaseCommand):
         channel = Channel.objects.filter(name=options["name"]).first() or Channel(
             name=options["name"]
         )
-        mapping = parse_json_option(options, "mapping")
         channel.provider = options["provider"]
         channel.served_models = [m.strip() for m in options["models"].split(",") if m.strip()]
         channel.base_url = options["base_url"]
-        channel.model_mapping = mapping
+        channel.model_mapping = parse_json_option(options, "mapping")
         channel.context_windows = parse_json_option(options, "context_windows")
         channel.priority = options["priority"]
         channel.weight = options["weight"]
@@ -51,9 +50,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Channel {channel.name} ({channel.provider}) serves {models}.")
 
 
-def parse_json_option(options: dict[str, Any], name: str) -> Any:
+def parse_json_option(options: dict[str, Any], name: str) -> dict[str, Any]:
     try:
-        return json.loads(options[name])
-    except ValueError as error:
-        flag = "--" + name.replace("_", "-")
-        raise CommandError(f"{flag} must be a JSON object.") from error
+        value = json.loads(options[name])
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise CommandError(f"--{name.replace('_', '-')} must be a JSON object.")
+    return value
