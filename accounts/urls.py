@@ -3,7 +3,6 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("keys/", views.api_keys, name="api_keys"),
     path("keys/<int:token_id>/", views.edit_api_key, name="edit_api_key"),
     path("keys/<int:token_id>/toggle/", views.toggle_api_key, name="toggle_api_key"),

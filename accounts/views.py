@@ -30,16 +30,6 @@ from accounts.models import ApiToken, Preferences, SupportTicket
 from privacy.cookies import functional_cookies_allowed, set_language_cookie
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "accounts/landing.html")
-    context = {
-        "tokens": request.user.api_tokens.keys(),
-        "base_url": request.build_absolute_uri("/v1"),
-    }
-    return render(request, "accounts/dashboard.html", context)
-
-
 @login_required
 def api_keys(request: AuthenticatedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)

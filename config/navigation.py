@@ -14,7 +14,9 @@ CONSOLE_SECTIONS = [
             ("home", _("Dashboard")),
             ("api_keys", _("API keys")),
             ("usage", _("Usage")),
+            ("model_catalog", _("Models")),
             ("playground", _("Playground")),
+            ("quickstart", _("Quickstart")),
         ],
     ),
     (

@@ -93,7 +93,7 @@ async def list_models(scope: Scope) -> dict[str, Any]:
     token = await authenticate(scope)
     data = [
         {"id": model, "object": "model", "created": 0, "owned_by": "tokengate"}
-        for model in await catalog.usable_models(token)
+        for model in await catalog.models_for_key(token)
     ]
     return {"object": "list", "data": data}
 
