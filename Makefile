@@ -48,6 +48,7 @@ compilemessages: $(STAMP)
 run: $(STAMP) compilemessages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py create_demo_data
+	$(PY) manage.py publish_default_policies
 	$(PY) manage.py create_demo_channel
 	@echo "Tokengate on http://$(HOST):$(PORT)/ (Ctrl-C stops the server, worker and beat)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -10,10 +11,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import ApiToken, Preferences, User
+from accounts import support
+from accounts.models import ApiToken, Feedback, Preferences, SupportTicket, User
 from privacy import audit, minors
 from privacy.audited_admin import AuditedAdmin
 
@@ -150,3 +156,71 @@ class ApiTokenAdmin(AuditedAdmin):
         count = queryset.update(enabled=False)
         message = ngettext("%(count)d API key disabled.", "%(count)d API keys disabled.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+class TicketReplyForm(forms.ModelForm):
+    reply = forms.CharField(
+        label=_("Reply to the user"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Emailed to the user in their language; the ticket becomes answered."),
+    )
+
+    class Meta:
+        model = SupportTicket
+        fields = ("status",)
+
+
+@admin.register(SupportTicket)
+class SupportTicketAdmin(AuditedAdmin):
+    """Support reads the thread and answers on the ticket's page."""
+
+    form = TicketReplyForm
+    list_display = ("id", "subject", "user", "category", "status", "updated_at")
+    list_filter = ("status", "category")
+    search_fields = ("subject", "user__email")
+    list_select_related = ("user",)
+    fields = ("user", "subject", "category", "created_at", "updated_at", "thread", "status")
+    readonly_fields = ("user", "subject", "category", "created_at", "updated_at", "thread")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Users open tickets in the console.
+        return False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The reply box is for those who may answer; the others only read the thread.
+        if self.has_change_permission(request, obj):
+            return (*self.fields, "reply")
+        return self.fields
+
+    @admin.display(description=_("conversation"))
+    def thread(self, ticket: SupportTicket) -> str:
+        return format_html_join(
+            "",
+            "<div><p><strong>{}</strong> · {}</p>{}</div><hr>",
+            (
+                (
+                    _("Support") if message.is_staff_reply else _("User"),
+                    date_format(timezone.localtime(message.created_at), "SHORT_DATETIME_FORMAT"),
+                    # linebreaks() escapes the body itself before adding its tags.
+                    mark_safe(linebreaks(message.body, autoescape=True)),  # noqa: S308
+                )
+                for message in ticket.messages.all()
+            ),
+        ) or format_html("{}", self.get_empty_value_display())
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("reply"):
+            support.add_staff_reply(obj, author=request.user, body=form.cleaned_data["reply"])  # type: ignore[arg-type]
+            # Answering sets the status; a reply sent while closing leaves the ticket closed.
+            if form.cleaned_data["status"] == SupportTicket.Status.CLOSED:
+                support.close_ticket(obj)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(AuditedAdmin, ReadOnlyAdmin):
+    list_display = ("created_at", "user", "rating", "message")
+    list_filter = ("rating",)
+    search_fields = ("message",)
+    list_select_related = ("user",)

@@ -87,7 +87,7 @@ class ApiKeyViewSet(
     http_method_names = ["get", "post", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[ApiToken]:
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.keys().filter(user=self.request.user)
 
     def get_serializer_class(self) -> type[ApiKeySerializer]:
         return CreatedApiKeySerializer if self.action == "create" else ApiKeySerializer

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -8,7 +9,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, Preferences, User, validate_future_expiry
+from accounts.models import (
+    ApiToken,
+    Feedback,
+    Preferences,
+    SupportTicket,
+    TicketMessage,
+    User,
+    validate_future_expiry,
+)
+from billing.money import format_amount, to_nanos
 from gateway.regions import RegionsField
 
 
@@ -54,10 +64,37 @@ class ApiTokenForm(forms.ModelForm):
         help_text=_("IP addresses or CIDR ranges. Empty means any address."),
     )
 
+    spending_limit = forms.DecimalField(
+        label=_("Spending limit"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The most this key may spend in total. Empty means no limit."),
+    )
+
     class Meta:
         model = ApiToken
-        fields = ("name", "expires_at", "allowed_models", "allowed_ips", "rpm_limit", "tpm_limit")
+        fields = (
+            "name",
+            "expires_at",
+            "allowed_models",
+            "allowed_ips",
+            "spending_limit",
+            "rpm_limit",
+            "tpm_limit",
+        )
         widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Stored in nano-units, shown and typed in units of the platform currency.
+        if self.instance.spending_limit is not None:
+            self.initial["spending_limit"] = format_amount(self.instance.spending_limit)
+
+    def clean_spending_limit(self) -> int | None:
+        value = self.cleaned_data["spending_limit"]
+        return None if value is None else to_nanos(value)
 
     def clean_expires_at(self) -> Any:
         expires_at = self.cleaned_data["expires_at"]
@@ -67,10 +104,19 @@ class ApiTokenForm(forms.ModelForm):
 
 
 class PreferencesForm(forms.ModelForm):
+    """Profile and preferences: the display name lives on the user, the rest on Preferences."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=80,
+        required=False,
+        help_text=_("How the console greets you. Leave empty to use your username."),
+    )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
     )
+    field_order = ("display_name",)
 
     class Meta:
         model = Preferences
@@ -84,9 +130,47 @@ class PreferencesForm(forms.ModelForm):
         )
         field_classes = {"allowed_regions": RegionsField}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].initial = self.instance.user.display_name
+
+    def save(self, commit: bool = True) -> Preferences:
+        user = self.instance.user
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        return super().save(commit=commit)
+
 
 class CloseAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that closing my account is permanent and revokes all my API keys."),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class TicketForm(forms.ModelForm):
+    body = forms.CharField(
+        label=_("How can we help?"),
+        max_length=TicketMessage._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    class Meta:
+        model = SupportTicket
+        fields = ("subject", "category")
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=TicketMessage._meta.get_field("body").max_length,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = Feedback
+        fields = ("message", "rating")
+        labels = {"message": _("Your feedback"), "rating": _("Rating (1 poor, 5 excellent)")}
+        widgets = {"message": forms.Textarea(attrs={"rows": 4})}

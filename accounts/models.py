@@ -19,7 +19,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from billing.money import format_amount
 from gateway.regions import validate_regions
 
 
@@ -166,6 +168,10 @@ API_KEY_LOOKUP_LENGTH = 10
 API_KEY_ALPHABET = string.ascii_letters + string.digits
 # A well-formed key: anything else is rejected before it reaches the database.
 API_KEY_PATTERN = re.compile(rf"^{API_KEY_PREFIX}[A-Za-z0-9]{{{API_KEY_BODY_LENGTH}}}$")
+# The console playground's identity has this lookup prefix (plus the user id): real keys'
+# prefixes are letters and digits only, so no presented key can ever look it up.
+PLAYGROUND_PREFIX = "~"
+PLAYGROUND_NAME = "Playground"
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -216,6 +222,20 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
                 continue  # A lookup-prefix collision (about 2**-59 per pair): draw again.
             return token, raw_key
         raise RuntimeError("Could not draw a unique API key prefix.")
+
+    def keys(self) -> ApiTokenQuerySet:
+        """The user-made keys, without playground identities."""
+        return self.exclude(lookup_prefix__startswith=PLAYGROUND_PREFIX)
+
+    def playground_for(self, user: User) -> ApiToken:
+        """The user's playground identity: billed and logged like a key, with no secret at all
+        (an empty hash matches nothing), never listed among the keys."""
+        token, _created = self.select_related("user").get_or_create(
+            user=user,
+            lookup_prefix=f"{PLAYGROUND_PREFIX}{user.pk}",
+            defaults={"name": PLAYGROUND_NAME, "key_hash": ""},
+        )
+        return token
 
 
 def lookup_prefix_of(raw_key: str) -> str | None:
@@ -271,6 +291,10 @@ class ApiToken(models.Model):
     def masked_key(self) -> str:
         return f"{API_KEY_PREFIX}{self.lookup_prefix}…"
 
+    @property
+    def spending_limit_shown(self) -> str | None:
+        return None if self.spending_limit is None else format_amount(self.spending_limit)
+
     def is_expired(self, *, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
@@ -297,3 +321,85 @@ class ApiToken(models.Model):
         """Whether `last_used_at` is older than API_KEY_LAST_USED_RESOLUTION (worth a write)."""
         resolution = settings.API_KEY_LAST_USED_RESOLUTION
         return self.last_used_at is None or now - self.last_used_at >= resolution
+
+
+class SupportTicket(models.Model):
+    """A question a user asked support; the messages are the thread."""
+
+    class Status(models.TextChoices):
+        # In context: several languages inflect the word for a ticket, unlike a request.
+        OPEN = "open", pgettext_lazy("support ticket", "open")
+        ANSWERED = "answered", pgettext_lazy("support ticket", "answered")
+        CLOSED = "closed", pgettext_lazy("support ticket", "closed")
+
+    class Category(models.TextChoices):
+        ACCOUNT = "account", _("account and sign-in")
+        API = "api", _("API and models")
+        BILLING = "billing", _("billing and payments")
+        PRIVACY = "privacy", _("privacy")
+        OTHER = "other", _("something else")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_tickets"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The date of last contact, from which the support retention period counts.
+    updated_at = models.DateTimeField(_("last message at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support ticket")
+        verbose_name_plural = _("support tickets")
+        ordering = ("-updated_at", "-id")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class TicketMessage(models.Model):
+    """One message of a ticket's thread, from its user or from support staff."""
+
+    ticket = models.ForeignKey(SupportTicket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=5000)
+    is_staff_reply = models.BooleanField(_("reply from support"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket message")
+        verbose_name_plural = _("ticket messages")
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on ticket {self.ticket_id}"
+
+
+class Feedback(models.Model):
+    """A short opinion about Tokengate, with an optional rating from 1 to 5."""
+
+    RATINGS = [(n, str(n)) for n in range(1, 6)]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    message = models.TextField(_("message"), max_length=2000)
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=RATINGS, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback messages")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Feedback {self.pk}"

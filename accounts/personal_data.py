@@ -6,7 +6,7 @@ kept as payment records, so every identifying value on it is anonymized instead 
 
 from __future__ import annotations
 
-from accounts.models import ApiToken, Preferences, User
+from accounts.models import ApiToken, Feedback, Preferences, SupportTicket, TicketMessage, User
 from privacy.inventory import NOT_PERSONAL, Basis, Category, Erasure, Personal, Retention, declare
 
 
@@ -111,4 +111,51 @@ declare(
     tpm_limit=account_data(Category.ACCOUNT, "Usage monitoring"),
     created_at=account_data(Category.USAGE, "Account management"),
     last_used_at=account_data(Category.USAGE, "Security", basis=Basis.LEGITIMATE_INTEREST),
+)
+
+
+def support_data(
+    category: Category, *, basis: Basis = Basis.CONTRACT, export: bool = True
+) -> Personal:
+    return Personal(
+        category=category,
+        purpose="Customer support",
+        basis=basis,
+        retention=Retention.SUPPORT,
+        export=export,
+    )
+
+
+declare(
+    SupportTicket,
+    "user",
+    id=NOT_PERSONAL,
+    user=support_data(Category.ACCOUNT),
+    subject=support_data(Category.SUPPORT),
+    category=support_data(Category.SUPPORT),
+    status=support_data(Category.SUPPORT),
+    created_at=support_data(Category.SUPPORT),
+    updated_at=support_data(Category.SUPPORT),
+)
+
+declare(
+    TicketMessage,
+    "ticket__user",
+    id=NOT_PERSONAL,
+    ticket=support_data(Category.SUPPORT),
+    # Which staff member answered is not the person's data to take away.
+    author=support_data(Category.SUPPORT, export=False),
+    body=support_data(Category.SUPPORT),
+    is_staff_reply=support_data(Category.SUPPORT),
+    created_at=support_data(Category.SUPPORT),
+)
+
+declare(
+    Feedback,
+    "user",
+    id=NOT_PERSONAL,
+    user=support_data(Category.ACCOUNT, basis=Basis.LEGITIMATE_INTEREST),
+    message=support_data(Category.SUPPORT, basis=Basis.LEGITIMATE_INTEREST),
+    rating=support_data(Category.SUPPORT, basis=Basis.LEGITIMATE_INTEREST),
+    created_at=support_data(Category.SUPPORT, basis=Basis.LEGITIMATE_INTEREST),
 )

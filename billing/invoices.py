@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 
+from accounts.models import Preferences
+from billing.countries import country_name
 from billing.models import BillingProfile, Invoice, TopUpOrder
 
 
@@ -13,11 +16,7 @@ def issue_invoice(order: TopUpOrder) -> Invoice:
     if existing is not None:
         return existing
     profile = BillingProfile.objects.filter(user_id=order.user_id).first()
-    billed_to = (
-        "\n".join(part for part in (profile.name, profile.address, profile.country) if part)
-        if profile
-        else ""
-    )
+    billed_to = billing_address(profile) if profile else ""
     with transaction.atomic():
         invoice = Invoice.objects.create(
             number=order.pk.hex,  # A unique placeholder until the primary key is known.
@@ -29,3 +28,11 @@ def issue_invoice(order: TopUpOrder) -> Invoice:
         invoice.number = f"TG-{invoice.issued_at:%Y}-{invoice.pk:06d}"
         invoice.save(update_fields=["number"])
     return invoice
+
+
+def billing_address(profile: BillingProfile) -> str:
+    """The profile's name, address and country, the country named in the user's language."""
+    language = Preferences.objects.for_user(profile.user).language
+    with translation.override(language):
+        country = country_name(profile.country)
+    return "\n".join(part for part in (profile.name, profile.address, country) if part)

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedRequest
 from billing import ledger
 from billing.forms import BillingProfileForm, RedeemForm, TopUpForm
-from billing.models import BillingProfile, Invoice, TopUpOrder, Wallet
+from billing.history import daily_activity, payments_csv
+from billing.models import BillingProfile, Invoice, LedgerEntry, TopUpOrder, Wallet
 from billing.money import format_amount, to_decimal
 from billing.payments import ProviderError
-from billing.topups import start_topup
+from billing.topups import charge_terms, start_topup
 
 
 @login_required
@@ -30,16 +31,20 @@ def render_overview(
     request: AuthenticatedRequest, wallet: Wallet, topup_form: TopUpForm, redeem_form: RedeemForm
 ) -> HttpResponse:
     orders = TopUpOrder.objects.filter(user=request.user).select_related("invoice")
-    page = Paginator(orders, 20).get_page(request.GET.get("page"))
+    activity = Paginator(daily_activity(user_id=request.user.pk), 15).get_page(
+        request.GET.get("page")
+    )
+    days = [{**row, "kind_label": LedgerEntry.Kind(row["kind"]).label} for row in activity]
     context = {
         "wallet": wallet,
-        "balance": format_amount(wallet.balance),
-        "held": format_amount(wallet.held),
         "currency": settings.PLATFORM_CURRENCY,
         "presets": settings.TOPUP_PRESETS,
+        "charge_terms": charge_terms(),
         "topup_form": topup_form,
         "redeem_form": redeem_form,
-        "orders": page,
+        "orders": orders[:5],
+        "activity": activity,
+        "days": days,
     }
     return render(request, "billing/overview.html", context)
 
@@ -59,6 +64,7 @@ def topup(request: AuthenticatedRequest) -> HttpResponse:
                 user=request.user,
                 amount=form.cleaned_data["amount"],
                 provider_name=form.cleaned_data["provider"],
+                method=form.cleaned_data["method"],
                 url_for=lambda order: request.build_absolute_uri(
                     reverse("billing_order", args=[order.pk])
                 ),
@@ -93,6 +99,17 @@ def redeem(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+def orders(request: AuthenticatedRequest) -> HttpResponse:
+    orders = TopUpOrder.objects.filter(user=request.user).select_related("invoice")
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(payments_csv(orders), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="tokengate-payments.csv"'
+        return response
+    page = Paginator(orders, 20).get_page(request.GET.get("page"))
+    return render(request, "billing/orders.html", {"orders": page})
+
+
+@login_required
 def order_status(request: AuthenticatedRequest, order_id: str) -> HttpResponse:
     """Where the provider sends the browser back. It shows the status and never credits."""
     order = get_object_or_404(TopUpOrder, pk=order_id, user=request.user)
@@ -102,6 +119,7 @@ def order_status(request: AuthenticatedRequest, order_id: str) -> HttpResponse:
 
 @login_required
 def invoice(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    """The invoice in the console; `?print=1` alone on a page, `?download=1` as a file."""
     invoice = get_object_or_404(
         Invoice.objects.select_related("order"), number=number, order__user=request.user
     )
@@ -111,9 +129,13 @@ def invoice(request: AuthenticatedRequest, number: str) -> HttpResponse:
         "credit": format_amount(invoice.order.credit_amount),
         "platform_currency": settings.PLATFORM_CURRENCY,
     }
-    response = render(request, "billing/invoice.html", context)
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.html"'
+    download = bool(request.GET.get("download"))
+    if not (download or request.GET.get("print")):
+        return render(request, "billing/invoice.html", context)
+    response = render(request, "billing/invoice_print.html", context)
+    if download:
+        filename = f"tokengate-invoice-{invoice.number}.html"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -14,12 +14,16 @@ CONSOLE_SECTIONS = [
             ("home", _("Dashboard")),
             ("api_keys", _("API keys")),
             ("usage", _("Usage")),
+            ("model_catalog", _("Models")),
+            ("playground", _("Playground")),
+            ("quickstart", _("Quickstart")),
         ],
     ),
     (
         _("Billing"),
         [
             ("billing", _("Balance and top-ups")),
+            ("billing_orders", _("Payment history")),
             ("billing_profile", _("Billing profile")),
         ],
     ),
@@ -27,7 +31,9 @@ CONSOLE_SECTIONS = [
         _("Account"),
         [
             ("preferences", _("Profile and preferences")),
-            ("privacy_requests", _("Privacy requests")),
+            ("security", _("Security")),
+            ("privacy_centre", _("Privacy centre")),
+            ("support", _("Support")),
         ],
     ),
 ]

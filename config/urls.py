@@ -9,9 +9,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("billing/webhooks/", include("billing.webhook_urls")),
     path("billing/", include("billing.urls")),
-    path("usage/", include("gateway.urls")),
+    path("playground/", include("gateway.playground_urls")),
     path("privacy/", include("privacy.urls")),
     path("legal/", include("privacy.legal_urls")),
+    path("", include("gateway.urls")),
     path("", include("accounts.urls")),
 ]
 

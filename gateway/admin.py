@@ -31,6 +31,7 @@ class ChannelForm(forms.ModelForm):
             "api_key",
             "served_models",
             "model_mapping",
+            "context_windows",
             "priority",
             "weight",
             "enabled",

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from config import logs
-from gateway import catalog, metrics, proxy, regions
+from gateway import catalog, metrics, proxy
 from gateway.errors import (
     INVALID_API_KEY,
     PROCESSING_RESTRICTED,
@@ -90,23 +90,10 @@ async def authenticate(scope: Scope) -> ApiToken:
 
 
 async def list_models(scope: Scope) -> dict[str, Any]:
-    """Models the key may use: served by an enabled channel open to its plan, in a region it
-    allows, and priced."""
     token = await authenticate(scope)
-    routing = await catalog.get_routing()
-    owner = await catalog.get_user_settings(token.user_id)
-    served = {
-        model
-        for channel in regions.within(
-            routing.channels_open_to(owner.plan_id), owner.allowed_regions
-        )
-        for model in channel.served_models
-    }
-    models = sorted(
-        model for model in served if routing.price(model) is not None and token.allows_model(model)
-    )
     data = [
-        {"id": model, "object": "model", "created": 0, "owned_by": "tokengate"} for model in models
+        {"id": model, "object": "model", "created": 0, "owned_by": "tokengate"}
+        for model in await catalog.models_for_key(token)
     ]
     return {"object": "list", "data": data}
 

@@ -91,6 +91,18 @@ class Cache:
             self.entries.pop(key, None)
 
 
+def usable_models(routing: Routing, owner: UserSettings) -> dict[str, list[Channel]]:
+    """Each model the owner may use, with the channels that may serve it to them: served by
+    an enabled channel open to their plan, in a region they allow, and priced."""
+    usable: dict[str, list[Channel]] = {}
+    open_channels = regions.within(routing.channels_open_to(owner.plan_id), owner.allowed_regions)
+    for channel in open_channels:
+        for model in channel.served_models:
+            if routing.price(model) is not None:
+                usable.setdefault(model, []).append(channel)
+    return dict(sorted(usable.items()))
+
+
 def load_token(lookup_prefix: str) -> ApiToken | None:
     return ApiToken.objects.select_related("user").filter(lookup_prefix=lookup_prefix).first()
 
@@ -137,6 +149,13 @@ async def get_routing() -> Routing:
 async def get_user_settings(user_id: int) -> UserSettings:
     result: UserSettings = await user_settings.get(user_id)
     return result
+
+
+async def models_for_key(token: ApiToken) -> list[str]:
+    """Models the key may use (what /v1/models lists and the playground offers)."""
+    routing_now = await get_routing()
+    owner = await get_user_settings(token.user_id)
+    return [model for model in usable_models(routing_now, owner) if token.allows_model(model)]
 
 
 def forget_all() -> None:

@@ -22,6 +22,16 @@ def validate_model_mapping(value: Any) -> None:
         raise ValidationError(_("Enter an object mapping public model names to upstream names."))
 
 
+def validate_context_windows(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(key, str) and key and type(item) is int and item > 0
+        for key, item in value.items()
+    ):
+        raise ValidationError(
+            _("Enter an object mapping public model names to context sizes in tokens.")
+        )
+
+
 class Channel(models.Model):
     """An upstream account: where requests for some models go, and with which key."""
 
@@ -44,6 +54,16 @@ class Channel(models.Model):
         blank=True,
         validators=[validate_model_mapping],
         help_text=_("Public name to the upstream's name (for example a Doubao endpoint ID)."),
+    )
+    context_windows = models.JSONField(
+        _("context sizes"),
+        default=dict,
+        blank=True,
+        validators=[validate_context_windows],
+        help_text=_(
+            "Public model name to the most tokens (prompt and completion) the upstream accepts; "
+            "shown in the model catalog."
+        ),
     )
     priority = models.IntegerField(
         _("priority"), default=0, help_text=_("Higher priorities are tried first.")

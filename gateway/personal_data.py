@@ -66,6 +66,7 @@ declare(
     api_key=NOT_PERSONAL,
     served_models=NOT_PERSONAL,
     model_mapping=NOT_PERSONAL,
+    context_windows=NOT_PERSONAL,
     priority=NOT_PERSONAL,
     weight=NOT_PERSONAL,
     enabled=NOT_PERSONAL,

@@ -3,5 +3,9 @@ from django.urls import path
 from gateway import views
 
 urlpatterns = [
-    path("", views.usage, name="usage"),
+    path("", views.home, name="home"),
+    path("usage/", views.usage, name="usage"),
+    path("usage/export.csv", views.usage_csv, name="usage_csv"),
+    path("models/", views.models, name="model_catalog"),
+    path("quickstart/", views.quickstart, name="quickstart"),
 ]

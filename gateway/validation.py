@@ -1,7 +1,8 @@
 """Reading a /v1 request body: strict JSON and the OpenAI fields the gateway relies on.
 
-Python's json accepts NaN, Infinity and duplicate keys, and huge numbers become infinity;
-all of those are refused here, as is nesting deep enough to exhaust the parser.
+Python's json accepts NaN, Infinity and duplicate keys, huge floats become infinity and
+integers have no bound (orjson, which writes the upstream body, stops at 64 bits); all of
+those are refused here, as is nesting deep enough to exhaust the parser.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from django.conf import settings
 
-from gateway.errors import invalid_request
+from gateway.errors import ApiError, invalid_request
 
 MAX_N = 16
 MAX_OUTPUT_TOKENS = 1_000_000
+INT64_RANGE = range(-(2**63), 2**63)
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
@@ -27,6 +29,14 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         value = float(text)
         if not math.isfinite(value):
             raise invalid_request("Invalid JSON: a number is too large.")
+        return value
+
+    oversized = False
+
+    def bounded_int(text: str) -> int:
+        nonlocal oversized
+        value = int(text)
+        oversized = oversized or value not in INT64_RANGE
         return value
 
     def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -40,6 +50,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
             raw,
             parse_constant=refuse_constant,
             parse_float=finite_float,
+            parse_int=bounded_int,
             object_pairs_hook=unique_keys,
         )
     except RecursionError as error:
@@ -48,7 +59,17 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         raise invalid_request("We could not parse the JSON body of your request.") from error
     if not isinstance(body, dict):
         raise invalid_request("The request body must be a JSON object.")
+    if oversized:
+        raise oversized_integer(body)
     return body
+
+
+def oversized_integer(body: dict[str, Any]) -> ApiError:
+    """Name the field when the integer beyond 64 bits is a top-level one, as most are."""
+    for name, value in body.items():
+        if isinstance(value, int) and value not in INT64_RANGE:
+            return invalid_request(f"`{name}` is too large for a 64-bit integer.", param=name)
+    return invalid_request("Invalid JSON: an integer is too large for 64 bits.")
 
 
 @dataclass(frozen=True)

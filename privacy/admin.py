@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -26,7 +27,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
-from privacy import audit, breaches, dsar, erasure, metrics, minors, policies
+from privacy import analytics, audit, breaches, dsar, erasure, metrics, minors, policies
 from privacy import forms as forms_
 from privacy.audited_admin import AuditedAdmin
 from privacy.models import (
@@ -40,6 +41,7 @@ from privacy.models import (
     ErasurePlan,
     LegalHold,
     MinorCase,
+    PageView,
     PolicyAcknowledgement,
     PolicyDocument,
     PolicyNotice,
@@ -758,3 +760,25 @@ class MinorCaseAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(PageView)
+class PageViewAdmin(AuditedAdmin, ReadOnlyAdmin):
+    """Totals by day and page only: no single view, browser or person is ever listed."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        page = Paginator(analytics.totals_by_day_and_page(), 100).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Page views by day and page"),
+            "page": page,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/privacy/pageview/totals.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        raise PermissionDenied

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -41,6 +42,21 @@ PREFERENCE_OF = {
     Purpose.MARKETING_EMAILS: "product_updates",
 }
 UNSUBSCRIBE_SALT = "privacy.unsubscribe"
+# The purposes a person chooses in the privacy centre (Tokengate never sells or shares data).
+CENTRE_PURPOSES = (
+    Purpose.CONTENT_LOGGING,
+    Purpose.MARKETING_EMAILS,
+    Purpose.FUNCTIONAL_COOKIES,
+    Purpose.ANALYTICS_COOKIES,
+)
+
+
+@dataclass(frozen=True)
+class CurrentChoice:
+    purpose: Purpose
+    notice: str
+    # The latest grant or withdrawal; None when never asked.
+    record: ConsentRecord | None
 
 
 def truncate_ip(ip: str) -> str:
@@ -73,7 +89,15 @@ def record_consent(
 ) -> ConsentRecord:
     """Append a grant or withdrawal and carry it out on the matching preference."""
     meta = request.META if request is not None else {}
+    preference = PREFERENCE_OF.get(Purpose(purpose))
     with transaction.atomic():
+        # Preferences created after the record would be recorded as a withdrawal at signup
+        # (privacy.signals), so they exist first.
+        preferences = (
+            Preferences.objects.for_user(user)
+            if user is not None and preference is not None
+            else None
+        )
         record = ConsentRecord.objects.create(
             user=user,
             browser_id=browser_id,
@@ -84,14 +108,11 @@ def record_consent(
             ip_truncated=truncate_ip(meta.get("REMOTE_ADDR", "")),
             user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
         )
-        preference = PREFERENCE_OF.get(Purpose(purpose))
-        if user is not None and preference is not None:
-            preferences = Preferences.objects.for_user(user)
-            if getattr(preferences, preference) != granted:
-                setattr(preferences, preference, granted)
-                # Tells privacy.signals not to record this change a second time.
-                preferences._recorded_by_consent = True  # type: ignore[attr-defined]
-                preferences.save(update_fields=[preference])
+        if preferences and preference and getattr(preferences, preference) != granted:
+            setattr(preferences, preference, granted)
+            # Tells privacy.signals not to record this change a second time.
+            preferences._recorded_by_consent = True  # type: ignore[attr-defined]
+            preferences.save(update_fields=[preference])
     return record
 
 
@@ -128,3 +149,16 @@ def notice_text(purpose: str) -> str:
         return ""
     localized = notices.filter(version=latest.version, language=get_language()).first()
     return (localized or latest).text
+
+
+def current_choices(*, user_id: int, browser_id: str = "") -> list[CurrentChoice]:
+    """The privacy centre's list: the latest record and current notice of each purpose."""
+    records = ConsentRecord.objects.of_subject(user_id=user_id, browser_id=browser_id)
+    return [
+        CurrentChoice(
+            purpose=purpose,
+            notice=notice_text(purpose),
+            record=records.filter(purpose=purpose).order_by("-created_at", "-id").first(),
+        )
+        for purpose in CENTRE_PURPOSES
+    ]

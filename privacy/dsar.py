@@ -7,6 +7,7 @@ through a signed link, and staff verify identity before acting on it (back offic
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -182,6 +183,37 @@ def fulfil_export(dsr: DataSubjectRequest) -> DataExport:
         {"download_path": f"/privacy/exports/{export.token}/", "expires_at": export.expires_at},
     )
     return export
+
+
+@dataclass(frozen=True)
+class ExportState:
+    """The privacy centre's view of the latest export: pending, ready or expired."""
+
+    request: DataSubjectRequest
+    status: str
+    export: DataExport | None = None
+
+
+def latest_export(user: User, *, now: datetime | None = None) -> ExportState | None:
+    """The person's latest export request and where it stands; None when there is none."""
+    dsr = (
+        DataSubjectRequest.objects.filter(user=user, kind__in=EXPORT_KINDS)
+        .select_related("export")
+        .order_by("-received_at")
+        .first()
+    )
+    if dsr is None:
+        return None
+    export = getattr(dsr, "export", None)
+    if export is not None:
+        ready = export.expires_at > (now or timezone.now()) and bool(export.archive)
+        return ExportState(request=dsr, status="ready" if ready else "expired", export=export)
+    # Retention deletes expired exports; a fulfilled request without one has expired.
+    if dsr.status == DataSubjectRequest.Status.FULFILLED:
+        return ExportState(request=dsr, status="expired")
+    if dsr.status in (DataSubjectRequest.Status.DENIED, DataSubjectRequest.Status.CLOSED):
+        return None
+    return ExportState(request=dsr, status="pending")
 
 
 def restrict_processing(dsr: DataSubjectRequest, *, actor: User, lift: bool = False) -> None:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from privacy.consent import CENTRE_PURPOSES
 from privacy.models import DataSubjectRequest
 
 
@@ -20,6 +21,17 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Anything that helps us act on your request, such as what to correct."),
     )
+
+
+class ExportForm(forms.Form):
+    regime = RequestForm.base_fields["regime"]
+
+
+class ConsentChoiceForm(forms.Form):
+    """One click in the privacy centre: grant or withdraw one purpose."""
+
+    purpose = forms.ChoiceField(choices=[(purpose, purpose.label) for purpose in CENTRE_PURPOSES])
+    granted = forms.BooleanField(required=False)
 
 
 class PublicRequestForm(RequestForm):

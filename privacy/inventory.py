@@ -52,6 +52,7 @@ class Retention(StrEnum):
     CONTENT_LOGS = "opt-in content logs: 30 days"
     PAYMENT_RECORDS = "payment records: 7 years"
     SUPPORT = "support communications: 3 years from last contact"
+    ANALYTICS = "analytics page views (with consent): 90 days"
     SESSIONS = "sessions: 30 days"
     CONSENT_RECORDS = "consent records: while active + 12 months after closure"
     PRIVACY_REQUESTS = "privacy requests: 24 months after closing"

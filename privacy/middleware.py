@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
+from privacy import analytics
 from privacy.consent import BROWSER_COOKIE, new_browser_id, record_consent, set_privacy_cookie
 from privacy.models import ConsentRecord, Purpose
 
@@ -48,3 +49,16 @@ def record_opt_outs(request: HttpRequest, *, browser_id: str, user: User | None)
             browser_id=browser_id,
             request=request,
         )
+
+
+class PageViewMiddleware:
+    """Count console page views for visitors who allowed analytics cookies (privacy.analytics)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if analytics.is_countable(request, response):
+            analytics.record_page_view(request)
+        return response

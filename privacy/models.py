@@ -636,3 +636,27 @@ class MinorCase(models.Model):
 
     def __str__(self) -> str:
         return f"Minor case {self.pk} ({self.status})"
+
+
+class PageView(models.Model):
+    """One console page seen, recorded only with analytics consent; staff see only totals.
+
+    The page is its URL name, never the address itself, which can carry tokens or ids.
+    """
+
+    page = models.CharField(_("page"), max_length=100)
+    day = models.DateField(_("day"))
+    language = models.CharField(_("language"), max_length=10)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    browser_id = models.CharField(_("browser"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("page view")
+        verbose_name_plural = _("page views")
+        indexes = [models.Index(fields=["day", "page"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.page} on {self.day}"

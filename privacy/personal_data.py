@@ -15,6 +15,7 @@ from privacy.models import (
     ErasurePlan,
     LegalHold,
     MinorCase,
+    PageView,
     PolicyAcknowledgement,
     PolicyDocument,
     PolicyNotice,
@@ -364,4 +365,26 @@ declare(
     decided_by=STAFF_LINK,
     decided_at=minor_case(Category.SUPPORT),
     erasure=ERASURE_EVIDENCE,
+)
+
+
+def analytics(category: Category) -> Personal:
+    return Personal(
+        category=category,
+        purpose="First-party analytics",
+        basis=Basis.CONSENT,
+        retention=Retention.ANALYTICS,
+    )
+
+
+declare(
+    PageView,
+    "user",
+    id=NOT_PERSONAL,
+    page=analytics(Category.USAGE),
+    day=analytics(Category.USAGE),
+    language=analytics(Category.USAGE),
+    user=analytics(Category.ACCOUNT),
+    browser_id=analytics(Category.DEVICE),
+    created_at=analytics(Category.USAGE),
 )

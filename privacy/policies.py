@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Preferences, User
 from privacy.models import PolicyAcknowledgement, PolicyDocument, PolicyNotice
 
+DEFAULTS_DIR = Path(__file__).resolve().parent / "default_policies"
 MATERIAL_NOTICE = timedelta(days=30)
 FALLBACK_LANGUAGE = "en"
 BATCH_SIZE = 200
@@ -61,7 +63,7 @@ def current(kind: str, language: str, *, now: datetime | None = None) -> PolicyD
 
 
 def publish(
-    kind: str, version: int, *, actor: User, effective_at: datetime | None = None
+    kind: str, version: int, *, actor: User | None, effective_at: datetime | None = None
 ) -> list[PolicyDocument]:
     """Publish every language of a version; a material change is emailed to every user."""
     documents = list(
@@ -83,6 +85,37 @@ def publish(
     if material:
         queue_notices(kind, version)
     return list(PolicyDocument.objects.filter(pk__in=[d.pk for d in documents]))
+
+
+def default_text(kind: str, language: str) -> tuple[str, str]:
+    """The shipped first version of a document: its file's first line, then the text."""
+    text = (DEFAULTS_DIR / f"{kind}.{language}.txt").read_text(encoding="utf-8")
+    title, _newline, body = text.partition("\n")
+    return title.strip(), body.strip()
+
+
+@transaction.atomic
+def publish_defaults() -> tuple[list[str], list[str]]:
+    """Publish the shipped texts as version 1 of each document nobody has published yet.
+
+    Returns the kinds published and the kinds skipped because a draft is waiting in admin.
+    """
+    published, drafted = [], []
+    for kind in PolicyDocument.Kind.values:
+        documents = PolicyDocument.objects.filter(kind=kind)
+        if documents.filter(published_at__isnull=False).exists():
+            continue
+        if documents.exists():
+            drafted.append(kind)
+            continue
+        for language, _name in settings.LANGUAGES:
+            title, body = default_text(kind, language)
+            PolicyDocument.objects.create(
+                kind=kind, version=1, language=language, title=title, body=body
+            )
+        publish(kind, 1, actor=None)
+        published.append(kind)
+    return published, drafted
 
 
 def queue_notices(kind: str, version: int) -> None:

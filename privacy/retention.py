@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Feedback, SupportTicket, User
 from billing.models import (
     Hold,
     Invoice,
@@ -32,6 +32,7 @@ from privacy.models import (
     DataSubjectRequest,
     ErasurePlan,
     LegalHold,
+    PageView,
     RetentionPolicy,
     RetentionRun,
 )
@@ -133,6 +134,19 @@ def purge_breach_records(now: datetime) -> int:
     return delete_in_batches(old)
 
 
+def purge_support(now: datetime) -> int:
+    """Tickets three years after their last message (with their thread), and old feedback."""
+    limit = cutoff("support", now)
+    tickets = SupportTicket.objects.filter(updated_at__lt=limit).exclude(user_id__in=held_users())
+    feedback = Feedback.objects.filter(created_at__lt=limit).exclude(user_id__in=held_users())
+    return delete_in_batches(tickets) + delete_in_batches(feedback)
+
+
+def purge_page_views(now: datetime) -> int:
+    old = PageView.objects.filter(created_at__lt=cutoff("analytics", now))
+    return delete_in_batches(old.exclude(user_id__in=held_users()))
+
+
 STEPS: dict[str, Callable[[datetime], int]] = {
     "usage_logs": purge_usage_logs,
     "content_logs": purge_content_logs,
@@ -142,6 +156,8 @@ STEPS: dict[str, Callable[[datetime], int]] = {
     "payment_records": purge_payment_records,
     "access_audit": purge_access_events,
     "breach_records": purge_breach_records,
+    "support": purge_support,
+    "analytics": purge_page_views,
 }
 
 

@@ -3,6 +3,10 @@ from django.urls import path
 from privacy import views
 
 urlpatterns = [
+    path("", views.privacy_centre, name="privacy_centre"),
+    path("consents/", views.change_consent, name="privacy_change_consent"),
+    path("export/", views.request_export, name="privacy_request_export"),
+    path("cookies/", views.cookie_settings, name="cookie_settings"),
     path("consent/", views.cookie_choices, name="cookie_choices"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("requests/", views.requests, name="privacy_requests"),

@@ -13,41 +13,102 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
-from accounts.models import User
-from privacy import dsar, minors, policies
+from privacy import cookies, dsar, minors, policies
 from privacy.consent import (
     BROWSER_COOKIE,
-    new_browser_id,
+    current_choices,
     read_unsubscribe_token,
     record_consent,
     set_privacy_cookie,
 )
-from privacy.forms import GuardianReportForm, PublicRequestForm, RequestForm
+from privacy.forms import (
+    ConsentChoiceForm,
+    ExportForm,
+    GuardianReportForm,
+    PublicRequestForm,
+    RequestForm,
+)
 from privacy.models import ConsentRecord, DataExport, DataSubjectRequest, PolicyDocument, Purpose
-
-BANNER_PURPOSES = (Purpose.FUNCTIONAL_COOKIES, Purpose.ANALYTICS_COOKIES)
 
 
 @require_POST
 def cookie_choices(request: HttpRequest) -> HttpResponse:
-    """Where the cookie banner posts: one record per optional cookie purpose."""
-    browser_id = request.COOKIES.get(BROWSER_COOKIE) or new_browser_id()
-    user = request.user if isinstance(request.user, User) else None
-    for purpose in BANNER_PURPOSES:
-        record_consent(
-            purpose=purpose,
-            granted=request.POST.get(purpose) == "on",
-            method=ConsentRecord.Method.BANNER,
-            user=user,
-            browser_id=browser_id,
-            request=request,
-        )
+    """Where the cookie banner posts: accept all, reject all or the ticked purposes."""
+    wanted = cookies.wanted_from_form(request.POST, gpc=cookies.honours_gpc(request))
+    browser_id = cookies.record_cookie_choices(request=request, wanted=wanted)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("home")
-    response = HttpResponseRedirect(next_url)
+    # The banner's script posts in the background and needs no page.
+    in_background = request.headers.get("Accept") == "application/json"
+    response = HttpResponse(status=204) if in_background else HttpResponseRedirect(next_url)
     set_privacy_cookie(response, BROWSER_COOKIE, browser_id)
+    if not wanted[Purpose.FUNCTIONAL_COOKIES]:
+        cookies.forget_functional_cookies(request, response)
     return response
+
+
+def cookie_settings(request: HttpRequest) -> HttpResponse:
+    """The footer's "Cookie settings": the banner's form with the current choices."""
+    # The form is on the page itself; the banner would repeat it.
+    return render(request, "privacy/cookie_settings.html", {"show_cookie_banner": False})
+
+
+@login_required
+def privacy_centre(request: AuthenticatedRequest) -> HttpResponse:
+    export = dsar.latest_export(request.user)
+    own = DataSubjectRequest.objects.filter(user=request.user).order_by("-received_at")[:5]
+    context = {
+        "choices": current_choices(
+            user_id=request.user.pk, browser_id=request.COOKIES.get(BROWSER_COOKIE, "")
+        ),
+        "export": export,
+        "export_form": ExportForm(),
+        "rows": [(item, dsar.deadlines_of(item).respond_by) for item in own],
+    }
+    return render(request, "privacy/centre.html", context)
+
+
+@require_POST
+@login_required
+def change_consent(request: AuthenticatedRequest) -> HttpResponse:
+    """The privacy centre's one-click grant or withdrawal of one purpose."""
+    form = ConsentChoiceForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(status=400)
+    purpose = Purpose(form.cleaned_data["purpose"])
+    record_consent(
+        purpose=purpose,
+        granted=form.cleaned_data["granted"],
+        method=ConsentRecord.Method.SETTINGS,
+        user=request.user,
+        browser_id=request.COOKIES.get(BROWSER_COOKIE, ""),
+        request=request,
+    )
+    if form.cleaned_data["granted"]:
+        message = _("You allowed %(purpose)s.")
+    else:
+        message = _("You withdrew your consent to %(purpose)s.")
+    messages.success(request, message % {"purpose": purpose.label})
+    return redirect("privacy_centre")
+
+
+@require_POST
+@login_required
+def request_export(request: AuthenticatedRequest) -> HttpResponse:
+    """Download my data: an access request the console fulfils with an export at once."""
+    form = ExportForm(request.POST)
+    if form.is_valid():
+        dsar.submit_request(
+            user=request.user,
+            kind=DataSubjectRequest.Kind.PORTABILITY,
+            regime=form.cleaned_data["regime"],
+            details="",
+            language=get_language(),
+        )
+        message = _("We are preparing your data. This page shows when it is ready.")
+        messages.success(request, message)
+    return redirect("privacy_centre")
 
 
 # Mail clients post the one-click unsubscribe (RFC 8058) without a CSRF token; the signed

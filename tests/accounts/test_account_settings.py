@@ -49,6 +49,21 @@ def test_preferences_change_the_language_and_time_zone_of_the_console(client: Cl
         assert gettext("API keys") in page.content.decode()
 
 
+def test_the_profile_keeps_the_display_name_on_the_user(client: Client, user: User):
+    client.force_login(user)
+
+    client.post(
+        "/settings/preferences/",
+        {"display_name": "Alice L.", "language": "en", "time_zone": "Asia/Tokyo"},
+    )
+
+    user.refresh_from_db()
+    assert user.display_name == "Alice L."
+    page = client.get("/settings/preferences/").content.decode()
+    assert 'value="Alice L."' in page
+    assert "Service notices about your account" in page
+
+
 def test_preferences_reject_an_unknown_time_zone(client: Client, user: User):
     client.force_login(user)
 

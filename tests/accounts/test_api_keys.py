@@ -114,3 +114,79 @@ def test_the_console_requires_signing_in(client: Client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_new_key_opens_in_a_copy_once_dialog_that_works_without_javascript(
+    client: Client, user: User
+):
+    client.force_login(user)
+
+    page = client.post("/keys/", {"name": "laptop"}).content.decode()
+
+    key = re.search(r"sk-[A-Za-z0-9]{48}", page)
+    assert key
+    assert page.count(key.group(0)) == 1
+    assert re.search(r'<dialog id="new-api-key-dialog"[^>]* open', page)
+    assert 'id="copy-api-key"' in page
+    assert "js/api_keys.js" in page
+
+
+def test_a_key_is_created_with_limits_and_the_list_shows_them(client: Client, user: User):
+    client.force_login(user)
+
+    client.post(
+        "/keys/",
+        {
+            "name": "batch",
+            "spending_limit": "5.50",
+            "rpm_limit": "60",
+            "tpm_limit": "20000",
+            "allowed_ips": "10.0.0.0/8",
+        },
+    )
+    token = ApiToken.objects.get(user=user)
+    listing = client.get("/keys/").content.decode()
+
+    assert (token.spending_limit, token.rpm_limit, token.tpm_limit) == (5_500_000_000, 60, 20000)
+    assert "Spending limit: 5.50 USD" in listing
+    assert "Requests per minute: 60" in listing
+    assert "Tokens per minute: 20000" in listing
+    assert "From: 10.0.0.0/8" in listing
+
+
+def test_editing_a_key_shows_and_keeps_its_spending_limit_in_currency_units(
+    client: Client, user: User, make_key: Callable
+):
+    make_key(user, spending_limit=2_000_000_000)
+    token = ApiToken.objects.get(user=user)
+    client.force_login(user)
+
+    form = client.get(f"/keys/{token.pk}/").content.decode()
+    client.post(f"/keys/{token.pk}/", {"name": "renamed", "spending_limit": "2.00"})
+
+    assert 'name="spending_limit" value="2.00"' in form
+    token.refresh_from_db()
+    assert (token.name, token.spending_limit) == ("renamed", 2_000_000_000)
+
+
+def test_deleting_a_key_asks_once_before_it_happens(client: Client, user: User, make_key: Callable):
+    make_key(user, name="old")
+    token = ApiToken.objects.get(user=user)
+    client.force_login(user)
+
+    confirmation = client.get(f"/keys/{token.pk}/delete/")
+
+    assert "Delete the key “old”" in confirmation.content.decode()
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+    response = client.post(f"/keys/{token.pk}/delete/")
+    assert response["Location"] == "/keys/"
+    assert not ApiToken.objects.exists()
+
+
+def test_without_keys_the_page_shows_an_empty_state(client: Client, user: User):
+    client.force_login(user)
+
+    page = client.get("/keys/").content.decode()
+
+    assert "You have no API keys yet." in page
+    assert "/playground/" in page

@@ -20,6 +20,8 @@ PAGES = {
     "accounts/user": ({S, B, P}, {P}),
     "accounts/preferences": ({S, P}, set()),
     "accounts/apitoken": ({S, P}, {S}),
+    "accounts/supportticket": ({S, P}, {S}),
+    "accounts/feedback": ({S, P}, set()),
     "gateway/channel": ({OP}, {OP}),
     "gateway/usagelog": ({S, B, P, OP}, set()),
     "billing/plan": ({B, OP}, {B}),
@@ -47,6 +49,7 @@ PAGES = {
     "privacy/policynotice": ({P}, set()),
     "privacy/policyacknowledgement": ({P}, set()),
     "privacy/minorcase": ({S, P}, {P}),
+    "privacy/pageview": ({P, OP}, set()),
     "auth/group": (set(), set()),
 }
 CASES = [(role, page) for page in PAGES for role in (S, B, P, OP)]

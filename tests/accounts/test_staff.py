@@ -18,6 +18,9 @@ ROLES = {
         "accounts.view_preferences",
         "accounts.view_apitoken",
         "accounts.change_apitoken",
+        "accounts.view_supportticket",
+        "accounts.change_supportticket",
+        "accounts.view_feedback",
     },
     "Billing": {"accounts.view_user"},
     "Privacy Officer": {
@@ -25,6 +28,8 @@ ROLES = {
         "accounts.change_user",
         "accounts.view_preferences",
         "accounts.view_apitoken",
+        "accounts.view_supportticket",
+        "accounts.view_feedback",
     },
     "Operator": set(),
 }

@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 
 from accounts.models import User
 from tests.conftest import PASSWORD
-from tests.fakes.totp import totp_code
+from tests.fakes.totp import set_up_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +63,7 @@ def test_new_staff_set_up_totp_confirm_it_and_enter_admin(client: Client, staff:
     client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
     assert client.get("/admin/")["Location"].startswith("/accounts/2fa/totp/activate/")
 
-    setup = client.get("/accounts/2fa/totp/activate/", follow=True)
-    if setup.redirect_chain:  # allauth asks for the password again before MFA changes.
-        client.post(setup.redirect_chain[-1][0], {"password": PASSWORD})
-        setup = client.get("/accounts/2fa/totp/activate/")
-    secret = setup.context["form"].secret
-    activated = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
-    assert activated.status_code == 302
+    secret = set_up_totp(client, password=PASSWORD)
     assert client.get("/admin/")["Location"].startswith("/accounts/2fa/reauthenticate/")
     # In the next 30-second step: allauth refuses the same code twice.
     with time_machine.travel(time.time() + 30, tick=False):

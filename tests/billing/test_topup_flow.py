@@ -37,9 +37,10 @@ def signed_in(client: Client, user: User) -> Client:
     return client
 
 
-def start_topup(client: Client, provider: str, amount: str = "20") -> tuple[Any, TopUpOrder]:
-    response = client.post("/billing/topup/", {"amount": amount, "provider": provider})
-    return response, TopUpOrder.objects.get(provider=provider)
+def start_topup(client: Client, choice: str, amount: str = "20") -> tuple[Any, TopUpOrder]:
+    """Top up with `choice`, a provider or "<provider>:<method>" as the form offers it."""
+    response = client.post("/billing/topup/", {"amount": amount, "provider": choice})
+    return response, TopUpOrder.objects.get(provider=choice.partition(":")[0])
 
 
 def assert_credited_with_receipt(client: Client, user: User, order: TopUpOrder) -> None:
@@ -102,7 +103,7 @@ def test_a_creem_top_up_redirects_to_checkout_and_credits_on_the_webhook(
 
 
 def test_a_zpay_top_up_is_charged_in_cny_and_credits_on_the_notify(signed_in: Client, user: User):
-    response, order = start_topup(signed_in, "zpay")
+    response, order = start_topup(signed_in, "zpay:alipay")
 
     assert response["Location"].startswith("https://zpayz.cn/submit.php?")
     assert (order.currency, str(order.charged_amount), str(order.exchange_rate)) == (
@@ -122,22 +123,22 @@ def test_a_zpay_top_up_is_charged_in_cny_and_credits_on_the_notify(signed_in: Cl
 
 
 def test_the_console_remembers_the_last_amount_and_provider(signed_in: Client, user: User):
-    start_topup(signed_in, "zpay", amount="50")
+    start_topup(signed_in, "zpay:alipay", amount="50")
 
     page = signed_in.get("/billing/").content.decode()
 
     assert 'value="50.00"' in page
-    assert re.search(r'value="zpay"[^>]*checked', page)
+    assert re.search(r'value="zpay:alipay"[^>]*checked', page)
 
 
 def test_a_preset_button_sets_the_amount(signed_in: Client):
-    signed_in.post("/billing/topup/", {"preset": "10", "amount": "", "provider": "zpay"})
+    signed_in.post("/billing/topup/", {"preset": "10", "amount": "", "provider": "zpay:alipay"})
 
     assert TopUpOrder.objects.get().credit_amount == 10 * 10**9
 
 
 def test_an_amount_out_of_range_gets_a_form_error_and_no_order(signed_in: Client):
-    response = signed_in.post("/billing/topup/", {"amount": "0.10", "provider": "zpay"})
+    response = signed_in.post("/billing/topup/", {"amount": "0.10", "provider": "zpay:alipay"})
 
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()

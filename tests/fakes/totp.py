@@ -1,4 +1,4 @@
-"""RFC 6238 codes as an authenticator app computes them, for signing staff in with MFA."""
+"""RFC 6238 codes as an authenticator app computes them, for signing people in with MFA."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import hmac
 import struct
 import time
 
+from django.test import Client
+
 
 def totp_code(secret: str, at: float | None = None) -> str:
     """RFC 6238 with allauth's defaults: SHA-1, 30-second steps, six digits."""
@@ -16,3 +18,15 @@ def totp_code(secret: str, at: float | None = None) -> str:
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 1_000_000:06d}"
+
+
+def set_up_totp(client: Client, *, password: str) -> str:
+    """Activate an authenticator through allauth's pages, as the signed-in person would."""
+    setup = client.get("/accounts/2fa/totp/activate/", follow=True)
+    if setup.redirect_chain:  # allauth asks for the password again before MFA changes.
+        client.post(setup.redirect_chain[-1][0], {"password": password})
+        setup = client.get("/accounts/2fa/totp/activate/")
+    secret: str = setup.context["form"].secret
+    activated = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    assert activated.status_code == 302
+    return secret

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import uvicorn
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Preferences, User
 from billing import ledger
 from billing.models import Price
 from billing.money import to_nanos
 from config.asgi import application
-from gateway.models import Channel
+from gateway.models import Channel, UsageLog
 from tests.fakes.upstream import FakeUpstream
 
 MODEL = "gpt-test"
@@ -98,3 +98,38 @@ def customer(make_user: Callable[..., User]) -> User:
 def api_key(customer: User) -> str:
     _token, raw_key = ApiToken.objects.issue(user=customer, name="test")
     return raw_key
+
+
+@pytest.fixture
+def make_log() -> Callable[..., UsageLog]:
+    """A usage log of `user`: a 200 for gpt-test of 12 input and 7 output tokens by default."""
+    counter = iter(range(1, 100_000))
+
+    def make(user: User, **fields: Any) -> UsageLog:
+        values: dict[str, Any] = {
+            "request_id": f"req_{next(counter)}",
+            "endpoint": "chat",
+            "model": MODEL,
+            "status_code": 200,
+            "latency_ms": 120,
+            "input_tokens": 12,
+            "output_tokens": 7,
+            "cost": 26_000,
+        }
+        return UsageLog.objects.create(user=user, **{**values, **fields})
+
+    return make
+
+
+@pytest.fixture
+def make_user_in(make_user: Callable[..., User]) -> Callable[[str], User]:
+    """A user whose preferences put them in the time zone `zone`."""
+
+    def make(zone: str) -> User:
+        user = make_user()
+        preferences = Preferences.objects.for_user(user)
+        preferences.time_zone = zone
+        preferences.save()
+        return user
+
+    return make

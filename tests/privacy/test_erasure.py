@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import models
 from django.utils import timezone
 
+from accounts import support
 from accounts.models import ApiToken, Preferences, User
 from billing import ledger
 from billing.models import (
@@ -33,6 +34,7 @@ from privacy.models import (
     DataSubjectRequest,
     ErasurePlan,
     LegalHold,
+    PageView,
     RetentionPolicy,
     SuppressionEntry,
 )
@@ -40,7 +42,14 @@ from privacy.retention import run_retention
 
 pytestmark = pytest.mark.django_db
 EMAIL = "sentinel-7c1@example.com"
-SENTINELS = (EMAIL, "Sentinel Person", "Sentinel bio", "1 Sentinel Road", "sentinel prompt")
+SENTINELS = (
+    EMAIL,
+    "Sentinel Person",
+    "Sentinel bio",
+    "1 Sentinel Road",
+    "sentinel prompt",
+    "Sentinel question",
+)
 
 
 def seed_everything(make_user: Callable) -> User:
@@ -77,6 +86,12 @@ def seed_everything(make_user: Callable) -> User:
         kind="access", regime="gdpr", details="Sentinel bio", language="en", user=user
     )
     LegalHold.objects.create(user=user, reason="old case", released_at=timezone.now())
+    ticket = support.open_ticket(
+        user=user, subject="Sentinel question", category="other", body="Sentinel question"
+    )
+    support.add_user_reply(ticket, body="Sentinel question again")
+    support.give_feedback(user=user, message="Sentinel question", rating=3)
+    PageView.objects.create(page="home", day=timezone.now().date(), language="en", user=user)
     return user
 
 

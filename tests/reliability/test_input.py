@@ -53,6 +53,12 @@ def test_a_number_too_large_for_a_float_is_refused(channel, api_key, upstream, n
     refused(post_raw(api_key, raw.encode()), upstream, nothing_charged)
 
 
+def test_an_integer_beyond_64_bits_is_refused(channel, api_key, upstream, nothing_charged):
+    # Found by fuzzing: the body reached orjson, which cannot write it, and the worker said 500.
+    raw = f'{{"model": "{MODEL}", "messages": {MESSAGES}, "seed": {2**64}}}'
+    refused(post_raw(api_key, raw.encode()), upstream, nothing_charged)
+
+
 def test_duplicate_keys_are_refused(channel, api_key, upstream, nothing_charged):
     # Two parsers could read two different models from this body: it is refused outright.
     raw = f'{{"model": "{MODEL}", "model": "gpt-other", "messages": {MESSAGES}}}'

@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="", help="Empty means the provider's default.")
         parser.add_argument("--api-key", default="", help="Or set it in admin; never printed.")
         parser.add_argument("--mapping", default="{}", help='JSON, e.g. {"doubao-pro": "ep-…"}')
+        parser.add_argument(
+            "--context-windows", default="{}", help='JSON, e.g. {"deepseek-chat": 65536}'
+        )
         parser.add_argument("--priority", type=int, default=0)
         parser.add_argument("--weight", type=int, default=1)
         parser.add_argument("--disabled", action="store_true")
@@ -28,14 +31,11 @@ class Command(BaseCommand):
         channel = Channel.objects.filter(name=options["name"]).first() or Channel(
             name=options["name"]
         )
-        try:
-            mapping = json.loads(options["mapping"])
-        except ValueError as error:
-            raise CommandError("--mapping must be a JSON object.") from error
         channel.provider = options["provider"]
         channel.served_models = [m.strip() for m in options["models"].split(",") if m.strip()]
         channel.base_url = options["base_url"]
-        channel.model_mapping = mapping
+        channel.model_mapping = parse_json_option(options, "mapping")
+        channel.context_windows = parse_json_option(options, "context_windows")
         channel.priority = options["priority"]
         channel.weight = options["weight"]
         channel.enabled = not options["disabled"]
@@ -48,3 +48,13 @@ class Command(BaseCommand):
         channel.save()
         models = ", ".join(channel.served_models)
         self.stdout.write(f"Channel {channel.name} ({channel.provider}) serves {models}.")
+
+
+def parse_json_option(options: dict[str, Any], name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(options[name])
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise CommandError(f"--{name.replace('_', '-')} must be a JSON object.")
+    return value
