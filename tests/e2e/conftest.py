@@ -49,7 +49,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 @dataclass(frozen=True)
 class LiveServer:
     url: str
-    upstream: FakeUpstream
 
     @property
     def v1(self) -> str:
@@ -105,7 +104,7 @@ def server(transactional_db: None, settings: Any) -> Iterator[LiveServer]:
             model=MODEL, input_per_million=INPUT_PRICE, output_per_million=OUTPUT_PRICE
         )
         with serve_gateway() as v1:
-            yield LiveServer(url=v1.removesuffix("/v1"), upstream=upstream)
+            yield LiveServer(url=v1.removesuffix("/v1"))
 
 
 @pytest.fixture
@@ -127,11 +126,8 @@ def page(
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
-    if any(
-        getattr(request.node, f"report_{when}", None)
-        and getattr(request.node, f"report_{when}").failed
-        for when in ("setup", "call")
-    ):
+    reports = (getattr(request.node, f"report_{when}", None) for when in ("setup", "call"))
+    if any(report is not None and report.failed for report in reports):
         save_screenshot(page, request.node.nodeid)
     context.close()
 
