@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,6 +50,18 @@ def render_overview(
     return render(request, "billing/overview.html", context)
 
 
+def checkout_redirect(request: AuthenticatedRequest, checkout_url: str) -> HttpResponse:
+    """Send the browser on to the provider's checkout page.
+
+    Not a 302: the console's CSP allows forms to submit to this site only (`form-action
+    'self'`), and browsers apply that to the redirects that follow a form, so a redirect to
+    the provider would be blocked. A page that moves on by itself starts a new navigation.
+    """
+    response = render(request, "billing/checkout_redirect.html", {"checkout_url": checkout_url})
+    add_never_cache_headers(response)
+    return response
+
+
 @login_required
 @require_POST
 def topup(request: AuthenticatedRequest) -> HttpResponse:
@@ -72,7 +85,7 @@ def topup(request: AuthenticatedRequest) -> HttpResponse:
         except ProviderError:
             messages.error(request, _("The payment provider is unavailable. Try again later."))
         else:
-            return redirect(checkout_url)
+            return checkout_redirect(request, checkout_url)
     wallet = Wallet.objects.for_user(request.user.pk)
     return render_overview(request, wallet, form, RedeemForm())
 

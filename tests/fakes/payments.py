@@ -12,6 +12,7 @@ import hmac
 import html
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -169,6 +170,13 @@ def zpay_notify(order: TopUpOrder, *, key: str = ZPAY_KEY, **fields: str) -> dic
     params.update({"out_trade_no": order.pk.hex, "money": f"{order.charged_amount:.2f}", **fields})
     params["sign"] = zpay_sign(params, key=key)
     return params
+
+
+def checkout_url(page: str) -> str:
+    """Where the top-up page sends the browser on to the provider (see billing.views)."""
+    match = re.search(r'<a href="([^"]+)" role="button" id="checkout-link">', page)
+    assert match, "not the checkout page"
+    return html.unescape(match.group(1))
 
 
 def count_topups() -> int:
