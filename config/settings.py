@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth's sessions page formats times with it.
+    "django.contrib.humanize",
     "servestatic",
     "django.contrib.staticfiles",
     "rest_framework",

@@ -91,3 +91,10 @@ def test_the_sign_up_page_links_the_terms_and_the_privacy_policy(client: Client)
 
     assert 'agree to the <a href="/legal/terms/">terms of service</a>' in page
     assert '<a href="/legal/privacy/">privacy policy</a>' in page
+
+
+def test_a_missing_page_is_answered_in_the_visitors_language(client: Client):
+    response = client.get("/no-such-page/", headers={"accept-language": "fr"})
+
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

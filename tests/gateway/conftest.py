@@ -14,7 +14,7 @@ import uvicorn
 
 from accounts.models import ApiToken, Preferences, User
 from billing import ledger
-from billing.models import Price
+from billing.models import Price, Wallet
 from billing.money import to_nanos
 from config.asgi import application
 from gateway.models import Channel, UsageLog
@@ -133,3 +133,18 @@ def make_user_in(make_user: Callable[..., User]) -> Callable[[str], User]:
         return user
 
     return make
+
+
+def set_balance(user: User, amount: int) -> None:
+    # Through the ledger, as every balance change: Redis mirrors what the ledger announces.
+    ledger.adjust_balance(
+        user_id=user.pk,
+        amount=amount - balance_of(user),
+        reason="test",
+        actor_id=None,
+        idempotency_key=f"set-{amount}",
+    )
+
+
+def balance_of(user: User) -> int:
+    return Wallet.objects.get(pk=user.pk).balance

@@ -17,7 +17,7 @@ from accounts.models import ApiToken, Preferences, User
 from billing.models import Wallet
 from gateway.models import UsageLog
 from tests.fakes.upstream import FakeUpstream, Reply
-from tests.gateway.conftest import MODEL
+from tests.gateway.conftest import MODEL, set_balance
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello?"}]
@@ -128,7 +128,7 @@ def test_an_empty_balance_is_refused_with_402_and_a_clear_message(
     console: httpx.Client, customer: User, make_channel: Callable, upstream: FakeUpstream
 ):
     make_channel()
-    Wallet.objects.filter(pk=customer.pk).update(balance=0)
+    set_balance(customer, 0)
 
     response = chat(console)
 
@@ -235,7 +235,7 @@ def test_refusals_are_explained_in_the_users_language(
 ):
     make_channel()
     Preferences.objects.update_or_create(user=customer, defaults={"language": "fr"})
-    Wallet.objects.filter(pk=customer.pk).update(balance=0)
+    set_balance(customer, 0)
 
     response = chat(console)
 

@@ -15,11 +15,10 @@ from django.test import Client as DjangoClient
 from openai.types.chat import ChatCompletionMessageParam
 
 from accounts.models import User
-from billing import ledger
 from billing.models import Hold, LedgerEntry, Plan, Wallet
 from gateway.models import Channel, UsageLog
 from tests.fakes.upstream import FakeUpstream, Reply
-from tests.gateway.conftest import INPUT_PRICE, MODEL, OUTPUT_PRICE
+from tests.gateway.conftest import INPUT_PRICE, MODEL, OUTPUT_PRICE, balance_of, set_balance
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 TEN_DOLLARS = 10 * 10**9
@@ -34,21 +33,6 @@ def exact_cost(prompt_tokens: int, completion_tokens: int) -> int:
     """The price of the fake's usage, rounded up once, as billing promises."""
     total = prompt_tokens * INPUT_PRICE + completion_tokens * OUTPUT_PRICE
     return -(-total // 1_000_000)
-
-
-def set_balance(user: User, amount: int) -> None:
-    # Through the ledger, as every balance change: Redis mirrors what the ledger announces.
-    ledger.adjust_balance(
-        user_id=user.pk,
-        amount=amount - balance_of(user),
-        reason="test",
-        actor_id=None,
-        idempotency_key=f"set-{amount}",
-    )
-
-
-def balance_of(user: User) -> int:
-    return Wallet.objects.get(pk=user.pk).balance
 
 
 def test_a_chat_completion_is_answered_and_billed_at_the_upstreams_usage(
