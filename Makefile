@@ -69,7 +69,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: lint compilemessages
+# axe-core for the browser tests' accessibility checks, pinned by its lock file.
+E2E_NODE := tests/e2e/node_modules/.package-lock.json
+$(E2E_NODE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/e2e --silent --no-audit --no-fund; \
+	else echo "npm not found: the accessibility browser checks will fail (install npm)"; fi
+
+test: lint compilemessages $(E2E_NODE)
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest

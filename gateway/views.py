@@ -4,11 +4,12 @@ from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,8 +92,23 @@ def models(request: AuthenticatedRequest) -> HttpResponse:
         "entries": model_catalog.entries_for(request.user.pk, query=query),
         "query": query,
         "currency": settings.PLATFORM_CURRENCY,
+        "default_model": Preferences.objects.for_user(request.user).default_model,
     }
     return render(request, "gateway/models.html", context)
+
+
+@login_required
+@require_POST
+def set_default_model(request: AuthenticatedRequest) -> HttpResponse:
+    """The model the playground and quickstart start with; only one the user may call."""
+    model = request.POST.get("model", "")
+    if model not in {entry.model for entry in model_catalog.entries_for(request.user.pk)}:
+        raise Http404
+    preferences = Preferences.objects.for_user(request.user)
+    preferences.default_model = model
+    preferences.save(update_fields=["default_model"])
+    messages.success(request, _("%(model)s is now your default model.") % {"model": model})
+    return redirect("model_catalog")
 
 
 @login_required

@@ -146,3 +146,33 @@ def test_create_channel_refuses_context_sizes_that_are_not_positive_integers(
             "--models=deepseek-chat",
             f"--context-windows={windows}",
         )
+
+
+def test_a_model_from_the_catalog_becomes_the_default_model(
+    client: Client, make_user: Callable[..., User]
+):
+    me = make_user()
+    channel("main", ["chat-small", "chat-large"])
+    price("chat-small")
+    price("chat-large")
+    client.force_login(me)
+
+    response = client.post("/models/default/", {"model": "chat-large"}, follow=True)
+
+    assert Preferences.objects.for_user(me).default_model == "chat-large"
+    assert "chat-large is now your default model." in response.content.decode()
+    assert "Default</span>" in response.content.decode()
+
+
+def test_only_a_model_the_user_may_call_can_become_the_default(
+    client: Client, make_user: Callable[..., User]
+):
+    me = make_user()
+    channel("off", ["disabled-model"], enabled=False)
+    price("disabled-model")
+    client.force_login(me)
+
+    response = client.post("/models/default/", {"model": "disabled-model"})
+
+    assert response.status_code == 404
+    assert Preferences.objects.for_user(me).default_model == ""
