@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from celery import Celery
-from django.core.management import get_commands
+from django.core.management import call_command, get_commands
 
 from gateway.models import Channel
 
@@ -187,3 +187,17 @@ def test_nginx_limits_bodies_and_streams_the_api_unbuffered_long_enough():
     assert "proxy_buffering off;" in v1
     assert read_timeout > default_read_timeout
     assert "X-Forwarded-Proto" in NGINX
+
+
+def test_static_files_collect_with_the_production_storage(settings: Any, tmp_path: Path):
+    # The manifest storage refuses a file that names a missing one (a vendored script's
+    # source map, say); `make serve` and the image run collectstatic with it.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+
+    assert (tmp_path / "staticfiles.json").exists()
