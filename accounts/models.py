@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from billing.money import format_amount
 from gateway.regions import validate_regions
 
 
@@ -290,10 +289,6 @@ class ApiToken(models.Model):
     @property
     def masked_key(self) -> str:
         return f"{API_KEY_PREFIX}{self.lookup_prefix}…"
-
-    @property
-    def spending_limit_shown(self) -> str | None:
-        return None if self.spending_limit is None else format_amount(self.spending_limit)
 
     def is_expired(self, *, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -19,6 +21,6 @@ def balance_notice(request: HttpRequest) -> dict[str, object]:
     is_low = balance <= 0 or (threshold is not None and balance < threshold)
     return {
         "low_balance": is_low,
-        "notice_balance": format_amount(balance),
+        "notice_balance": Decimal(format_amount(balance)),
         "notice_currency": settings.PLATFORM_CURRENCY,
     }

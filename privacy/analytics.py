@@ -13,9 +13,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from accounts.models import User
-from privacy.consent import BROWSER_COOKIE, has_consent
-from privacy.models import PageView, Purpose
+from privacy import cookies
+from privacy.consent import BROWSER_COOKIE
+from privacy.models import PageView
 
 
 def is_countable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -33,15 +33,11 @@ def is_countable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def record_page_view(request: HttpRequest) -> PageView | None:
     """Record the view of `request`'s page if, and only if, its visitor consented."""
-    if request.headers.get("Sec-GPC") == "1":
+    # The banner's own reading of the choice, Global Privacy Control included.
+    if not cookies.cookie_choices_of(request).analytics:
         return None
-    user = request.user if isinstance(request.user, User) else None
+    user = cookies.signed_in_user(request)
     browser_id = request.COOKIES.get(BROWSER_COOKIE, "")
-    if user is None and not browser_id:
-        return None
-    user_id = user.pk if user is not None else None
-    if not has_consent(purpose=Purpose.ANALYTICS_COOKIES, user_id=user_id, browser_id=browser_id):
-        return None
     assert request.resolver_match is not None
     now = timezone.now()
     return PageView.objects.create(

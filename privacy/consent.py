@@ -158,7 +158,7 @@ def current_choices(*, user_id: int, browser_id: str = "") -> list[CurrentChoice
         CurrentChoice(
             purpose=purpose,
             notice=notice_text(purpose),
-            record=records.filter(purpose=purpose).order_by("-created_at", "-id").first(),
+            record=records.latest_record(purpose),
         )
         for purpose in CENTRE_PURPOSES
     ]

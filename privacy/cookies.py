@@ -51,10 +51,7 @@ def cookie_choices_of(request: HttpRequest) -> CookieChoices:
     records = ConsentRecord.objects.of_subject(
         user_id=user.pk if user else None, browser_id=request.COOKIES.get(BROWSER_COOKIE, "")
     )
-    latest = {
-        purpose: records.filter(purpose=purpose).order_by("-created_at", "-id").first()
-        for purpose in BANNER_PURPOSES
-    }
+    latest = {purpose: records.latest_record(purpose) for purpose in BANNER_PURPOSES}
     versions = current_notice_versions()
     current = all(
         record is not None and record.notice_version == versions.get(purpose)

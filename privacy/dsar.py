@@ -194,6 +194,12 @@ class ExportState:
     export: DataExport | None = None
 
 
+def own_requests(user: User) -> list[tuple[DataSubjectRequest, datetime]]:
+    """The person's requests, newest first, each with the date it must be answered by."""
+    own = DataSubjectRequest.objects.filter(user=user).order_by("-received_at")
+    return [(item, deadlines_of(item).respond_by) for item in own]
+
+
 def latest_export(user: User, *, now: datetime | None = None) -> ExportState | None:
     """The person's latest export request and where it stands; None when there is none."""
     dsr = (

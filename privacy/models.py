@@ -57,9 +57,12 @@ class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
             subject |= Q(browser_id=browser_id)
         return self.filter(subject)
 
+    def latest_record(self, purpose: str) -> ConsentRecord | None:
+        """The subject's latest record for `purpose`: it holds their current choice."""
+        return self.filter(purpose=purpose).order_by("-created_at", "-id").first()
+
     def latest_choice(self, purpose: str) -> bool | None:
-        """The subject's current choice for `purpose`: the latest record decides."""
-        latest = self.filter(purpose=purpose).order_by("-created_at", "-id").first()
+        latest = self.latest_record(purpose)
         return None if latest is None else latest.granted
 
 

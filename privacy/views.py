@@ -57,14 +57,13 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 def privacy_centre(request: AuthenticatedRequest) -> HttpResponse:
     export = dsar.latest_export(request.user)
-    own = DataSubjectRequest.objects.filter(user=request.user).order_by("-received_at")[:5]
     context = {
         "choices": current_choices(
             user_id=request.user.pk, browser_id=request.COOKIES.get(BROWSER_COOKIE, "")
         ),
         "export": export,
         "export_form": ExportForm(),
-        "rows": [(item, dsar.deadlines_of(item).respond_by) for item in own],
+        "rows": dsar.own_requests(request.user)[:5],
     }
     return render(request, "privacy/centre.html", context)
 
@@ -90,7 +89,10 @@ def change_consent(request: AuthenticatedRequest) -> HttpResponse:
     else:
         message = _("You withdrew your consent to %(purpose)s.")
     messages.success(request, message % {"purpose": purpose.label})
-    return redirect("privacy_centre")
+    response = redirect("privacy_centre")
+    if purpose == Purpose.FUNCTIONAL_COOKIES and not form.cleaned_data["granted"]:
+        cookies.forget_functional_cookies(request, response)
+    return response
 
 
 @require_POST
@@ -139,8 +141,7 @@ def requests(request: AuthenticatedRequest) -> HttpResponse:
         dsar.submit_request(user=request.user, language=get_language(), **form.cleaned_data)
         messages.success(request, _("We received your request and emailed you a confirmation."))
         return redirect("privacy_requests")
-    own = DataSubjectRequest.objects.filter(user=request.user).order_by("-received_at")
-    rows = [(item, dsar.deadlines_of(item).respond_by) for item in own]
+    rows = dsar.own_requests(request.user)
     return render(request, "privacy/requests.html", {"form": form, "rows": rows})
 
 

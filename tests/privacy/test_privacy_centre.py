@@ -155,3 +155,16 @@ def test_the_privacy_and_account_pages_render_in_every_language(signed_in: Clien
 
         assert response.status_code == 200, path
         assert response["Content-Language"] == language
+
+
+def test_withdrawing_functional_cookies_in_the_centre_removes_the_theme_cookie(
+    client: Client, user: User
+):
+    client.force_login(user)
+    client.cookies["theme"] = "dark"
+
+    response = client.post(
+        "/privacy/consents/", {"purpose": "functional_cookies", "granted": "false"}
+    )
+
+    assert response.cookies["theme"]["max-age"] == 0
