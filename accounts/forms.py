@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import zoneinfo
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -18,7 +17,7 @@ from accounts.models import (
     User,
     validate_future_expiry,
 )
-from billing.money import format_amount, to_nanos
+from billing.fields import AmountField
 from gateway.regions import RegionsField
 
 
@@ -64,12 +63,8 @@ class ApiTokenForm(forms.ModelForm):
         help_text=_("IP addresses or CIDR ranges. Empty means any address."),
     )
 
-    spending_limit = forms.DecimalField(
+    spending_limit = AmountField(
         label=_("Spending limit"),
-        required=False,
-        min_value=Decimal(0),
-        max_digits=12,
-        decimal_places=2,
         help_text=_("The most this key may spend in total. Empty means no limit."),
     )
 
@@ -85,16 +80,6 @@ class ApiTokenForm(forms.ModelForm):
             "tpm_limit",
         )
         widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Stored in nano-units, shown and typed in units of the platform currency.
-        if self.instance.spending_limit is not None:
-            self.initial["spending_limit"] = format_amount(self.instance.spending_limit)
-
-    def clean_spending_limit(self) -> int | None:
-        value = self.cleaned_data["spending_limit"]
-        return None if value is None else to_nanos(value)
 
     def clean_expires_at(self) -> Any:
         expires_at = self.cleaned_data["expires_at"]

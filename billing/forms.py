@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from billing.countries import COUNTRIES, code_for_name, country_choices
+from billing.fields import AmountField
 from billing.models import BillingProfile
-from billing.money import InvalidAmount, to_nanos
 from billing.payments import configured_providers, get_provider
 from billing.payments.zpay import ZpayProvider
 
@@ -74,14 +74,8 @@ def blank_and_countries() -> list[tuple[str, str]]:
 
 class BillingProfileForm(forms.ModelForm):
     country = forms.ChoiceField(label=_("Country"), required=False, choices=blank_and_countries)
-    low_balance_threshold = forms.DecimalField(
+    low_balance_threshold = AmountField(
         label=_("Email me when my balance falls below"),
-        required=False,
-        min_value=Decimal(0),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Leave empty for no alert."),
     )
 
@@ -97,10 +91,3 @@ class BillingProfileForm(forms.ModelForm):
         stored = self.instance.country
         if stored and stored.upper() not in COUNTRIES:
             self.initial["country"] = code_for_name(stored)
-
-    def clean_low_balance_threshold(self) -> int | None:
-        value = self.cleaned_data["low_balance_threshold"]
-        try:
-            return None if value is None else to_nanos(value)
-        except InvalidAmount as error:
-            raise forms.ValidationError(_("Enter an amount such as 5.00.")) from error

@@ -156,8 +156,7 @@ def invoice(request: AuthenticatedRequest, number: str) -> HttpResponse:
 def billing_profile(request: AuthenticatedRequest) -> HttpResponse:
     profile, _created = BillingProfile.objects.get_or_create(user=request.user)
     wallet = Wallet.objects.for_user(request.user.pk)
-    threshold = wallet.low_balance_threshold
-    initial = {"low_balance_threshold": None if threshold is None else to_decimal(threshold)}
+    initial = {"low_balance_threshold": wallet.low_balance_threshold}
     form = BillingProfileForm(request.POST or None, instance=profile, initial=initial)
     if request.method == "POST" and form.is_valid():
         form.save()
