@@ -44,7 +44,7 @@ def summarize(user: User) -> Summary:
         balance=wallet.balance if wallet else 0,
         spent_this_month=this_month.aggregate(total=Sum("cost"))["total"] or 0,
         requests_today=logs.filter(created_at__gte=start_of_day(today)).count(),
-        keys=ApiToken.objects.filter(user=user).count(),
+        keys=ApiToken.objects.keys().filter(user=user).count(),
     )
 
 

@@ -51,6 +51,7 @@ def test_the_dashboard_shows_balance_spend_requests_today_and_keys(
     )
     ApiToken.objects.issue(user=me, name="one")
     ApiToken.objects.issue(user=me, name="two")
+    ApiToken.objects.playground_for(me)  # the playground's identity is not a key
     # 01:00 on 15 November in Tokyo: today there, though still the 14th in UTC.
     make_log(me, created_at=datetime(2026, 11, 14, 16, 0, tzinfo=UTC), cost=to_nanos("0.5"))
     # 23:00 on 14 November in Tokyo: this month, not today.
