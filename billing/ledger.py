@@ -13,6 +13,8 @@ settled many at a time by `settle_batch`; `balance_changed` tells Redis each new
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -97,12 +99,17 @@ def watch_low_balance(wallet: Wallet, new_balance: int) -> None:
         return
     if new_balance < threshold and not wallet.low_balance_alerted:
         Wallet.objects.filter(pk=wallet.pk).update(low_balance_alerted=True)
-        # Imported here: the tasks module imports this one.
-        from billing.tasks import send_low_balance_alert as send_low_balance_alert_task
-
-        transaction.on_commit(lambda: send_low_balance_alert_task.delay(wallet.pk))
+        transaction.on_commit(lambda: send_low_balance_alert(wallet.pk))
     elif new_balance >= threshold and wallet.low_balance_alerted:
         Wallet.objects.filter(pk=wallet.pk).update(low_balance_alerted=False)
+
+
+def send_low_balance_alert(user_id: int) -> None:
+    """Queue the low-balance email (call it once the flag that it was sent has committed)."""
+    # Imported here: the tasks module imports this one.
+    from billing.tasks import send_low_balance_alert as send_low_balance_alert_task
+
+    send_low_balance_alert_task.delay(user_id)
 
 
 def adjust_balance(
@@ -200,40 +207,59 @@ def settle_batch(settlements: list[Settlement]) -> dict[str, int]:
     and idempotency keys, and its whole transaction rolls back. Charges are taken in order;
     once a wallet's balance (less its database holds) is spent, the rest is uncollected.
     """
-    if any(item.cost is not None and item.cost < 0 for item in settlements):
-        raise ValueError("A cost cannot be negative.")
+    check_costs(settlements)
     # No savepoint when called inside the caller's transaction: one round trip less each way.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            charges, wallets = settle_batch_in_one_statement(settlements)
+            sql, params = settle_batch_statement(settlements)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                charges = [Charge(*row) for row in cursor.fetchall()]
         else:
-            charges, wallets = settle_batch_row_by_row(settlements)
-        # Entries are numbered in batch order, so each wallet's last charge is its newest.
-        latest = {charge.user_id: charge for charge in charges if charge.entry_id is not None}
-        for user_id, charge in latest.items():
-            assert charge.balance_after is not None and charge.entry_id is not None
-            watch_low_balance(wallets[user_id], charge.balance_after)
-            announce_balance(user_id, charge.balance_after, charge.entry_id)
+            charges = settle_batch_row_by_row(settlements)
+        for user_id, balance, version in newest_balances(charges):
+            announce_balance(user_id, balance, version)
+        for user_id in users_to_alert(charges):
+            transaction.on_commit(partial(send_low_balance_alert, user_id))
     return {charge.request_id: charge.paid for charge in charges}
+
+
+def check_costs(settlements: list[Settlement]) -> None:
+    if any(item.cost is not None and item.cost < 0 for item in settlements):
+        raise ValueError("A cost cannot be negative.")
 
 
 @dataclass(frozen=True)
 class Charge:
-    """What settling one request did: None for a released hold (nothing charged)."""
+    """What settling one request did: None for a released hold (nothing charged).
+
+    `alert` is set when this batch took the wallet below its low-balance threshold."""
 
     request_id: str
     user_id: int
     paid: int
     balance_after: int | None
     entry_id: int | None
+    alert: bool = False
 
 
-def settle_batch_row_by_row(
-    settlements: list[Settlement],
-) -> tuple[list[Charge], dict[int, Wallet]]:
-    """settle_batch with the ORM, a statement per table (SQLite, the embedded default).
+def newest_balances(charges: list[Charge]) -> list[tuple[int, int, int]]:
+    """Each charged wallet's balance after the batch, with its version (the newest entry)."""
+    # Entries are numbered in batch order, so each wallet's last charge is its newest.
+    latest = {charge.user_id: charge for charge in charges if charge.entry_id is not None}
+    return [
+        (user_id, charge.balance_after, charge.entry_id)
+        for user_id, charge in latest.items()
+        if charge.balance_after is not None and charge.entry_id is not None
+    ]
 
-    Returns each request's charge and the wallets as they were locked."""
+
+def users_to_alert(charges: list[Charge]) -> set[int]:
+    return {charge.user_id for charge in charges if charge.alert}
+
+
+def settle_batch_row_by_row(settlements: list[Settlement]) -> list[Charge]:
+    """settle_batch with the ORM, a statement per table (SQLite, the embedded default)."""
     # Wallets locked in id order, so two batches never wait on each other in a cycle.
     user_ids = sorted({item.user_id for item in settlements})
     locked = Wallet.objects.select_for_update().filter(pk__in=user_ids).order_by("pk")
@@ -268,6 +294,8 @@ def settle_batch_row_by_row(
     LedgerEntry.objects.bulk_create(entries)
     for wallet in wallets.values():
         Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance)
+        if any(entry.wallet_id == wallet.pk for entry in entries):
+            watch_low_balance(wallet, wallet.balance)
     by_request = {entry.request_id: entry for entry in entries}
     charges = [
         Charge(
@@ -281,23 +309,22 @@ def settle_batch_row_by_row(
         )
         for item in settlements
     ]
-    return charges, wallets
+    return charges
 
 
 # The same rules as settle_batch_row_by_row in one statement, so a batch costs PostgreSQL one
 # round trip: wallets locked in id order; each charge is the smaller of its cost and what
-# the balance (less database holds) still covers after the earlier charges of the batch.
+# the balance (less database holds) still covers after the earlier charges of the batch; a
+# charged wallet's low-balance flag follows its new balance (`alert`: it just went below).
 SETTLE_BATCH_SQL = """
 WITH items (position, request_id, user_id, held, cost) AS (VALUES {values}),
 locked AS (
-    SELECT user_id, balance, GREATEST(balance - held, 0) AS payable, low_balance_threshold,
-        low_balance_alerted
+    SELECT user_id, balance, GREATEST(balance - held, 0) AS payable, low_balance_alerted
     FROM billing_wallet
     WHERE user_id IN (SELECT user_id FROM items) ORDER BY user_id FOR UPDATE
 ),
 running AS (
-    SELECT items.*, locked.balance, locked.payable, locked.low_balance_threshold,
-        locked.low_balance_alerted,
+    SELECT items.*, locked.balance, locked.payable, locked.low_balance_alerted,
         (SUM(items.cost) OVER (PARTITION BY items.user_id ORDER BY items.position))::bigint
             AS spent
     FROM items JOIN locked USING (user_id)
@@ -310,9 +337,15 @@ charged AS (
     FROM running
 ),
 wallets AS (
-    UPDATE billing_wallet SET balance = billing_wallet.balance - totals.paid
-    FROM (SELECT user_id, SUM(paid) AS paid FROM charged GROUP BY user_id) AS totals
-    WHERE billing_wallet.user_id = totals.user_id AND totals.paid > 0
+    UPDATE billing_wallet SET balance = billing_wallet.balance - totals.paid,
+        low_balance_alerted = COALESCE(
+            billing_wallet.balance - totals.paid < billing_wallet.low_balance_threshold,
+            billing_wallet.low_balance_alerted
+        )
+    FROM (SELECT user_id, SUM(paid) AS paid FROM charged WHERE cost IS NOT NULL GROUP BY user_id)
+        AS totals
+    WHERE billing_wallet.user_id = totals.user_id
+    RETURNING billing_wallet.user_id, billing_wallet.low_balance_alerted
 ),
 holds AS (
     INSERT INTO billing_hold
@@ -327,41 +360,33 @@ entries AS (
     SELECT %s, -paid, balance_after, %s || request_id, request_id, '', now(), user_id
     FROM charged WHERE cost IS NOT NULL ORDER BY position
     RETURNING id, request_id
-)
+){also}
 SELECT charged.request_id, charged.user_id, COALESCE(charged.paid, 0),
     CASE WHEN charged.cost IS NULL THEN NULL ELSE charged.balance_after END, entries.id,
-    charged.low_balance_threshold, charged.low_balance_alerted
-FROM charged LEFT JOIN entries USING (request_id) ORDER BY charged.position
+    COALESCE(wallets.low_balance_alerted AND NOT charged.low_balance_alerted, FALSE)
+FROM charged LEFT JOIN entries USING (request_id) LEFT JOIN wallets USING (user_id)
+ORDER BY charged.position
 """
 
 
-def settle_batch_in_one_statement(
-    settlements: list[Settlement],
-) -> tuple[list[Charge], dict[int, Wallet]]:
-    """settle_batch on PostgreSQL: holds, charges and wallets written by one statement."""
+def settle_batch_statement(
+    settlements: list[Settlement], *, also: tuple[str, list[Any]] = ("", [])
+) -> tuple[str, list[Any]]:
+    """settle_batch on PostgreSQL as one statement and its parameters; it returns a Charge's
+    fields per settlement, in order.
+
+    `also` adds data-modifying CTEs (", name AS (INSERT …)") written in the same statement;
+    they may read `charged` (request_id, position, paid). The gateway adds its usage logs.
+    """
+    check_costs(settlements)
     row = "(%s::integer, %s::varchar, %s::bigint, %s::bigint, %s::bigint)"
-    values: list[int | str | None] = []
+    params: list[Any] = []
     for position, item in enumerate(settlements):
-        values += [position, item.request_id, item.user_id, item.held, item.cost]
-    sql = SETTLE_BATCH_SQL.format(values=", ".join([row] * len(settlements)))
-    labels: list[int | str | None] = [
-        Hold.Status.RELEASED,
-        Hold.Status.SETTLED,
-        LedgerEntry.Kind.CHARGE,
-        "charge:",
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values + labels)
-        results = cursor.fetchall()
-    charges = [Charge(*result[:5]) for result in results]
-    # Only what watch_low_balance reads: each wallet's alert settings as locked.
-    wallets = {
-        user_id: Wallet(
-            user_id=user_id, low_balance_threshold=threshold, low_balance_alerted=alerted
-        )
-        for _id, user_id, _paid, _after, _entry, threshold, alerted in results
-    }
-    return charges, wallets
+        params += [position, item.request_id, item.user_id, item.held, item.cost]
+    params += [Hold.Status.RELEASED, Hold.Status.SETTLED, LedgerEntry.Kind.CHARGE, "charge:"]
+    extra_sql, extra_params = also
+    sql = SETTLE_BATCH_SQL.format(values=", ".join([row] * len(settlements)), also=extra_sql)
+    return sql, params + extra_params
 
 
 def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:

@@ -63,22 +63,43 @@ redis.call('HSET', KEYS[6], ARGV[5], ARGV[4])
 return 0
 """
 
-# KEYS: held sum, holds by expiry, hold amounts. ARGV: request id.
-RELEASE_SCRIPT = """
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DECRBY', KEYS[1], redis.call('HGET', KEYS[3], ARGV[1]) or '0')
-  redis.call('HDEL', KEYS[3], ARGV[1])
+# After balances change or holds settle, in one call. ARGV[1]: the number n of wallets to
+# mirror; KEYS[1..n]: their balance mirrors, ARGV[2..2n+1]: balance, version pairs (only a
+# newer version replaces a mirror). Then each hold to drop: three KEYS (held sum, holds by
+# expiry, hold amounts) and one ARGV (request id).
+UPDATE_SCRIPT = """
+local wallets = tonumber(ARGV[1])
+for i = 1, wallets do
+  if tonumber(redis.call('HGET', KEYS[i], 'v') or '-1') < tonumber(ARGV[2 * i + 1]) then
+    redis.call('HSET', KEYS[i], 'b', ARGV[2 * i], 'v', ARGV[2 * i + 1])
+  end
+end
+local key = wallets
+for i = 2 * wallets + 2, #ARGV do
+  if redis.call('ZREM', KEYS[key + 2], ARGV[i]) == 1 then
+    redis.call('DECRBY', KEYS[key + 1], redis.call('HGET', KEYS[key + 3], ARGV[i]) or '0')
+    redis.call('HDEL', KEYS[key + 3], ARGV[i])
+  end
+  key = key + 3
 end
 return 0
 """
 
-# KEYS: balance mirror. ARGV: balance, version. Only a newer version replaces the mirror.
-MIRROR_SCRIPT = """
-if tonumber(redis.call('HGET', KEYS[1], 'v') or '-1') < tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'b', ARGV[1], 'v', ARGV[2])
-end
-return 0
-"""
+
+def update_arguments(
+    balances: Iterable[tuple[int, int, int]], holds: Iterable[tuple[int, str]]
+) -> tuple[list[str], list[int | str]]:
+    """UPDATE_SCRIPT's keys and arguments: mirror balances (user id, balance, version), then
+    drop holds (user id, request id)."""
+    balances, holds = list(balances), list(holds)
+    keys = [wallet_keys(user_id)[0] for user_id, _balance, _version in balances]
+    args: list[int | str] = [len(balances)]
+    for _user_id, balance, version in balances:
+        args += [balance, version]
+    for user_id, request_id in holds:
+        keys += wallet_keys(user_id)[1:]
+        args.append(request_id)
+    return keys, args
 
 
 def wallet_keys(user_id: int) -> list[str]:
@@ -100,7 +121,7 @@ class RedisHolds:
     def __init__(self, url: str) -> None:
         self.client: Any = async_redis(url)
         self.admit_script = self.client.register_script(ADMIT_SCRIPT)
-        self.mirror_script = self.client.register_script(MIRROR_SCRIPT)
+        self.update_script = self.client.register_script(UPDATE_SCRIPT)
 
     async def admit(self, token: ApiToken, *, amount: int, request_id: str) -> None:
         """Count the request against the key's limits and hold `amount`, or refuse it."""
@@ -114,7 +135,7 @@ class RedisHolds:
             verdict = await self.admit_script(keys=keys, args=args)
             if verdict == BALANCE_UNKNOWN:
                 balance, version = await sync_to_async(current_balance)(token.user_id)
-                await self.mirror_script(keys=keys[2:3], args=[balance, version])
+                await self.update_script(*update_arguments([(token.user_id, balance, version)], []))
                 verdict = await self.admit_script(keys=keys, args=args)
         except aioredis.RedisError as error:
             logger.warning("Redis refused admission (%r): answering 503", error)
@@ -128,9 +149,20 @@ class RedisHolds:
         if verdict in refusals:
             raise refusals[verdict]
 
+    async def settled(
+        self, balances: Iterable[tuple[int, int, int]], holds: Iterable[tuple[int, str]]
+    ) -> None:
+        """After a settlement batch committed: mirror each wallet's new balance (user id,
+        balance, version), then drop the settled holds (user id, request id), in one call.
+        Anything missed (Redis down) is fixed by the next change or reload of the mirror, and
+        by the holds' expiry."""
+        try:
+            await self.update_script(*update_arguments(balances, holds))
+        except aioredis.RedisError as error:
+            logger.warning("Could not update Redis after a settlement (%r)", error)
 
-# Synchronous side, used after settlement commits (in Django's sync thread) and by the
-# balance_changed receiver: one client per process.
+
+# Synchronous side, for the balance_changed receiver: one client per process.
 sync_clients: dict[str, Any] = {}
 
 
@@ -141,26 +173,11 @@ def sync_client() -> Any:
     return sync_clients[url]
 
 
-def release(holds: Iterable[tuple[int, str]]) -> None:
-    """Drop settled holds (user id, request id); a missed one expires on its own."""
-    client = sync_client()
-    script = client.register_script(RELEASE_SCRIPT)
-    try:
-        with client.pipeline(transaction=False) as pipe:
-            for user_id, request_id in holds:
-                script(keys=wallet_keys(user_id)[1:], args=[request_id], client=pipe)
-            pipe.execute()
-    except redis.RedisError:
-        return
-
-
 def mirror_balance(user_id: int, balance: int, version: int) -> None:
     """Tell Redis a committed balance; if Redis is down the next change (or a reload) fixes it."""
-    client = sync_client()
+    keys, args = update_arguments([(user_id, balance, version)], [])
     try:
-        client.register_script(MIRROR_SCRIPT)(
-            keys=wallet_keys(user_id)[:1], args=[balance, version]
-        )
+        sync_client().register_script(UPDATE_SCRIPT)(keys, args)
     except redis.RedisError as error:
         logger.warning("Could not mirror the balance of wallet %s in Redis (%r)", user_id, error)
 

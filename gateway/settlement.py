@@ -1,10 +1,12 @@
-"""Group commit: settlements that finish together share one database transaction.
+"""Group commit: settlements that finish together share one database transaction (on
+PostgreSQL one prepared statement, see `metering.record_settlements`).
 
 The first settlement is written at once; those that arrive while a write is running wait
 and share the next one (commit-on-idle, no timer, so a lone request is never delayed by a
 batching window). Each request's response completes only after its own commit, so nothing
 delivered goes unbilled, and a crashed worker loses only requests it had not answered.
-Their holds then expire in Redis (HOLD_TTL) and give the money back.
+Their holds then expire in Redis (HOLD_TTL) and give the money back; the holds of written
+settlements leave Redis right after the commit.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import asyncio
 import logging
 import time
 import weakref
+from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connection
 
-from gateway import holds, metering
+from gateway import metering
+from gateway.holds import holder
 from gateway.metering import Settlement
 
 logger = logging.getLogger(__name__)
@@ -25,31 +29,32 @@ logger = logging.getLogger(__name__)
 HEALTHY_SECONDS = 1.0
 
 
-def write_batch(batch: list[Settlement]) -> set[str]:
-    """Commit a batch, then drop its holds; returns the request ids that could not be written.
+@dataclass
+class Written:
+    """What a batch write did: the request ids it could not write, and the wallets' new
+    balances for Redis (user id, balance, version) that the ledger has not announced."""
 
-    If the batch as a whole fails, each settlement is retried alone, so one bad row does not
-    sink the others.
-    """
-    failed = set()
+    failed: set[str] = field(default_factory=set)
+    balances: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def write_batch(batch: list[Settlement]) -> Written:
+    """Commit a batch. If the batch as a whole fails, each settlement is retried alone, so one
+    bad row does not sink the others."""
+    written = Written()
     try:
-        metering.record_settlements(batch)
+        written.balances += metering.record_settlements(batch)
     except Exception:
         logger.exception("A settlement batch of %d failed; retrying one by one", len(batch))
         drop_broken_connection()
         for item in batch:
             try:
-                metering.record_settlements([item])
+                written.balances += metering.record_settlements([item])
             except Exception:
                 logger.exception("Settlement of %s failed", item.call.request_id)
                 drop_broken_connection()
-                failed.add(item.call.request_id)
-    holds.release(
-        (item.call.user_id, item.call.request_id)
-        for item in batch
-        if item.call.request_id not in failed
-    )
-    return failed
+                written.failed.add(item.call.request_id)
+    return written
 
 
 def drop_broken_connection() -> None:
@@ -98,17 +103,22 @@ class GroupCommitter:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
                 try:
-                    failed = await sync_to_async(write_batch)([item for item, _done in batch])
+                    written = await sync_to_async(write_batch)([item for item, _done in batch])
                 except Exception as error:  # the database is unreachable even to retry
-                    failed, reason = {item.call.request_id for item, _done in batch}, error
+                    written = Written(failed={item.call.request_id for item, _done in batch})
+                    reason: Exception = error
                 else:
                     reason = RuntimeError("The settlement could not be written.")
-                self.healthy_until = 0.0 if failed else time.monotonic() + HEALTHY_SECONDS
+                self.healthy_until = 0.0 if written.failed else time.monotonic() + HEALTHY_SECONDS
+                settled = []
                 for item, done in batch:
-                    if item.call.request_id in failed:
+                    if item.call.request_id in written.failed:
                         done.set_exception(reason)
                     else:
                         done.set_result(None)
+                        settled.append((item.call.user_id, item.call.request_id))
+                # Once the responses can go: Redis learns the new balances and drops the holds.
+                await holder().settled(written.balances, settled)
         finally:
             self.writer = None
 

@@ -373,6 +373,24 @@ def test_a_batch_charges_in_order_until_the_balance_is_spent(
     assert ledger.find_mismatches() == []
 
 
+def test_a_batch_that_crosses_the_alert_threshold_emails_once(
+    user: User, django_capture_on_commit_callbacks: Callable
+):
+    fund(user, 10)
+    Wallet.objects.filter(pk=user.pk).update(low_balance_threshold=5 * DOLLAR)
+    batch = [
+        ledger.Settlement(f"r{number}", user.pk, 2 * DOLLAR, 2 * DOLLAR) for number in range(3)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger.settle_batch(batch[:2])  # 6 left: above the threshold
+        ledger.settle_batch(batch[2:])  # 4 left: below it
+        ledger.settle_batch([ledger.Settlement("r3", user.pk, DOLLAR, DOLLAR)])
+
+    assert len(mail.outbox) == 1
+    assert wallet_of(user).low_balance_alerted
+
+
 def test_a_request_settles_once_even_in_a_batch(user: User):
     fund(user, 10)
     first = ledger.Settlement(request_id="a", user_id=user.pk, held=DOLLAR, cost=DOLLAR)

@@ -112,3 +112,45 @@ def test_a_hold_whose_worker_died_gives_the_money_back_when_it_expires(
     time.sleep(1.2)
     gateway.chat.completions.create(model=MODEL, messages=MESSAGES)
     assert not LedgerEntry.objects.filter(request_id="req_dead").exists()
+
+
+def test_after_a_request_redis_holds_nothing_and_mirrors_the_committed_balance(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable
+):
+    make_channel()
+    gateway = client(live_gateway, api_key)
+
+    for _ in range(2):
+        gateway.chat.completions.create(model=MODEL, messages=MESSAGES)
+
+    store = redis.Redis.from_url(REDIS_URL)
+    prefix = f"tokengate:wallet:{customer.pk}"
+    wallet = Wallet.objects.get(pk=customer.pk)
+    newest = LedgerEntry.objects.filter(wallet=wallet).latest("id")
+    assert store.hmget(f"{prefix}:balance", "b", "v") == [
+        str(wallet.balance).encode(),
+        str(newest.pk).encode(),
+    ]
+    assert int(store.get(f"{prefix}:held") or 0) == 0
+    assert store.zcard(f"{prefix}:holds") == 0 == store.hlen(f"{prefix}:hold-amounts")
+
+
+def test_a_request_that_takes_the_balance_below_the_alert_threshold_emails_once(
+    live_gateway: str, api_key: str, customer: User, make_channel: Callable, mailoutbox: list
+):
+    make_channel()
+    balance = Wallet.objects.get(pk=customer.pk).balance
+    # The first request takes the balance just below the threshold, the second further down.
+    Wallet.objects.filter(pk=customer.pk).update(low_balance_threshold=balance - 1)
+    gateway = client(live_gateway, api_key)
+
+    for _ in range(2):
+        gateway.chat.completions.create(model=MODEL, messages=MESSAGES)
+
+    assert [message.to for message in mailoutbox] == [[customer.email]]
+    assert Wallet.objects.get(pk=customer.pk).low_balance_alerted
+
+    Wallet.objects.filter(pk=customer.pk).update(low_balance_threshold=1)
+    gateway.chat.completions.create(model=MODEL, messages=MESSAGES)
+    assert not Wallet.objects.get(pk=customer.pk).low_balance_alerted  # re-armed
+    assert len(mailoutbox) == 1
