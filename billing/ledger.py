@@ -317,7 +317,10 @@ def settle_batch_row_by_row(settlements: list[Settlement]) -> list[Charge]:
 # the balance (less database holds) still covers after the earlier charges of the batch; a
 # charged wallet's low-balance flag follows its new balance (`alert`: it just went below).
 SETTLE_BATCH_SQL = """
-WITH items (position, request_id, user_id, held, cost) AS (VALUES {values}),
+WITH items AS (
+    SELECT * FROM unnest(%s::integer[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[])
+        AS items (position, request_id, user_id, held, cost)
+),
 locked AS (
     SELECT user_id, balance, GREATEST(balance - held, 0) AS payable, low_balance_alerted
     FROM billing_wallet
@@ -373,20 +376,23 @@ def settle_batch_statement(
     settlements: list[Settlement], *, also: tuple[str, list[Any]] = ("", [])
 ) -> tuple[str, list[Any]]:
     """settle_batch on PostgreSQL as one statement and its parameters; it returns a Charge's
-    fields per settlement, in order.
+    fields per settlement, in order. The batch goes in as arrays, so the statement's text is
+    the same for any batch (PostgreSQL can keep it prepared).
 
     `also` adds data-modifying CTEs (", name AS (INSERT …)") written in the same statement;
     they may read `charged` (request_id, position, paid). The gateway adds its usage logs.
     """
     check_costs(settlements)
-    row = "(%s::integer, %s::varchar, %s::bigint, %s::bigint, %s::bigint)"
-    params: list[Any] = []
-    for position, item in enumerate(settlements):
-        params += [position, item.request_id, item.user_id, item.held, item.cost]
+    params: list[Any] = [
+        list(range(len(settlements))),
+        [item.request_id for item in settlements],
+        [item.user_id for item in settlements],
+        [item.held for item in settlements],
+        [item.cost for item in settlements],
+    ]
     params += [Hold.Status.RELEASED, Hold.Status.SETTLED, LedgerEntry.Kind.CHARGE, "charge:"]
     extra_sql, extra_params = also
-    sql = SETTLE_BATCH_SQL.format(values=", ".join([row] * len(settlements)), also=extra_sql)
-    return sql, params + extra_params
+    return SETTLE_BATCH_SQL.format(also=extra_sql), params + extra_params
 
 
 def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:

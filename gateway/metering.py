@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -173,18 +173,52 @@ def record_settlements(settlements: list[Settlement]) -> list[tuple[int, int, in
     return []
 
 
+# The gateway's part of the settlement statement: the batch's usage logs (each with what its
+# request paid) and consented content logs, as more CTEs of ledger.settle_batch_statement.
+LOGS_SQL = """,
+usage_logs AS (
+    INSERT INTO gateway_usagelog ({usage_columns}, cost)
+    SELECT rows.*, COALESCE(charged.paid, 0) FROM {usage_rows} JOIN charged USING (request_id)
+),
+content_logs AS (INSERT INTO gateway_contentlog ({content_columns}) SELECT * FROM {content_rows})
+"""
+
+
 def settle_in_one_statement(settlements: list[Settlement]) -> list[ledger.Charge]:
     usage_logs, content_logs = log_rows([(item, 0) for item in settlements])
-    # Each usage log's cost is what its settlement paid, read from the statement itself.
-    inserts = [("usage_logs", insert_rows(usage_logs, {"cost": paid_sql}))]
-    if content_logs:
-        inserts.append(("content_logs", insert_rows(content_logs, {})))
-    also_sql = "".join(f", {name} AS ({insert})" for name, (insert, _params) in inserts)
-    also_params = [param for _name, (_insert, params) in inserts for param in params]
+    usage_columns, usage_rows, usage_params = as_arrays(UsageLog, usage_logs, leave_out="cost")
+    content_columns, content_rows, content_params = as_arrays(ContentLog, content_logs)
+    logs_sql = LOGS_SQL.format(
+        usage_columns=usage_columns,
+        usage_rows=usage_rows,
+        content_columns=content_columns,
+        content_rows=content_rows,
+    )
     sql, params = ledger.settle_batch_statement(
-        [ledger_settlement(item) for item in settlements], also=(also_sql, also_params)
+        [ledger_settlement(item) for item in settlements],
+        also=(logs_sql, usage_params + content_params),
     )
     return [ledger.Charge(*row) for row in execute_prepared(sql, params)]
+
+
+def as_arrays(
+    model: type[models.Model], rows: Sequence[models.Model], *, leave_out: str = ""
+) -> tuple[str, str, list[list[Any]]]:
+    """Unsaved rows of `model` as one array parameter per column, their values prepared by
+    their fields as bulk_create would: the column names, `unnest(…) AS rows (…)` and the
+    arrays. The SQL is the same for any number of rows."""
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.column != leave_out
+    ]
+    names = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    params = [
+        [field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows]
+        for field in fields
+    ]
+    return names, f"unnest({arrays}) AS rows ({names})", params
 
 
 def execute_prepared(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
@@ -192,9 +226,9 @@ def execute_prepared(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
 
     Django binds parameters client-side, which PostgreSQL must parse and plan on every call:
     for the settlement statement that is half its cost (bench/README.md). This cursor binds
-    server-side and prepares it once per connection and batch shape (psycopg keeps the 100
-    most recent). A connection pooler in front of PostgreSQL must support prepared
-    statements (PgBouncer 1.21+ with max_prepared_statements).
+    server-side and prepares it once per connection. A connection pooler in front of
+    PostgreSQL must support prepared statements (PgBouncer 1.21+ with
+    max_prepared_statements).
     """
     connection.ensure_connection()
     session = connection.connection
@@ -203,33 +237,6 @@ def execute_prepared(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
     with psycopg.Cursor(session) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()
-
-
-def paid_sql(position: int) -> str:
-    return f"(SELECT COALESCE(paid, 0) FROM charged WHERE position = {position:d})"  # noqa: S608 (an int)
-
-
-def insert_rows(
-    rows: Sequence[models.Model], computed: dict[str, Callable[[int], str]]
-) -> tuple[str, list[object]]:
-    """An INSERT of unsaved model instances with their values prepared by their own fields,
-    as bulk_create would; `computed` gives SQL for some columns, by row position."""
-    columns = [column for column in rows[0]._meta.concrete_fields if not column.primary_key]
-    quote = connection.ops.quote_name
-    values, params = [], []
-    for position, row in enumerate(rows):
-        cells = []
-        for column in columns:
-            if column.column in computed:
-                cells.append(computed[column.column](position))
-            else:
-                cells.append("%s")
-                params.append(column.get_db_prep_save(column.pre_save(row, add=True), connection))
-        values.append(f"({', '.join(cells)})")
-    names = ", ".join(quote(str(column.column)) for column in columns)
-    table = quote(rows[0]._meta.db_table)
-    # Names from the model's metadata, values as placeholders.
-    return f"INSERT INTO {table} ({names}) VALUES {', '.join(values)}", params  # noqa: S608
 
 
 def ledger_settlement(settlement: Settlement) -> ledger.Settlement:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -216,3 +218,20 @@ def test_logs_are_json_lines_and_no_prompts_keys_or_emails(
     assert console == finished
     # ...but answer with their request id, the usage log's key.
     assert set(UsageLog.objects.values_list("request_id", flat=True)) == request_ids
+
+
+def test_request_ids_are_random_and_never_repeat_across_a_fork():
+    ids = {logs.new_request_id() for _ in range(10_000)}  # crosses a refill of the pool
+    assert len(ids) == 10_000
+    assert all(re.fullmatch(r"req_[0-9a-f]{32}", request_id) for request_id in ids)
+
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child reports the ids it would give next, then leaves at once
+        os.write(writer, " ".join(logs.new_request_id() for _ in range(3)).encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    childs = set(os.read(reader, 4096).decode().split())
+    assert len(childs) == 3
+    assert childs.isdisjoint({logs.new_request_id() for _ in range(3)})
