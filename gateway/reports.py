@@ -4,7 +4,7 @@ their CSV. Days and months are those of the time zone active for the request (th
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -117,9 +117,12 @@ def plain_cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def usage_csv_rows(logs: QuerySet[UsageLog], *, currency: str, zone: tzinfo) -> Iterator[str]:
+async def usage_csv_rows(
+    logs: QuerySet[UsageLog], *, currency: str, zone: tzinfo
+) -> AsyncIterator[str]:
     """The rows of a CSV file; `zone` is explicit because the response is streamed after
-    the request's time zone is deactivated."""
+    the request's time zone is deactivated. Asynchronous, because Django's ASGI handler
+    reads a synchronous iterator whole into memory before sending any of it."""
     # Column names stay the same in every language, so scripts can read the file.
     writer = csv.writer(Echo())
     yield writer.writerow(
@@ -133,7 +136,7 @@ def usage_csv_rows(logs: QuerySet[UsageLog], *, currency: str, zone: tzinfo) -> 
             f"cost_{currency}",
         ]
     )
-    for log in logs.iterator(chunk_size=2000):
+    async for log in logs.aiterator(chunk_size=2000):
         yield writer.writerow(
             [
                 log.created_at.astimezone(zone).isoformat(),
