@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
@@ -29,6 +30,10 @@ from billing.models import Hold, LedgerEntry, RedemptionCode, TopUpOrder, Wallet
 # id of the wallet's latest ledger entry, which grows with each change under the wallet lock,
 # so a listener can always tell the newer of two reports.
 balance_changed = Signal()
+
+# Only statements asked for with prepare=True are prepared (none of Django's own queries: its
+# client-side binding cursors never are).
+PREPARE_THRESHOLD_OFF = 2**31
 
 
 def announce_balance(user_id: int, balance: int, version: int) -> None:
@@ -211,16 +216,11 @@ def settle_batch(settlements: list[Settlement]) -> dict[str, int]:
     # No savepoint when called inside the caller's transaction: one round trip less each way.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            sql, params = settle_batch_statement(settlements)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                charges = [Charge(*row) for row in cursor.fetchall()]
+            charges = settle_batch_in_one_statement(settlements)
         else:
             charges = settle_batch_row_by_row(settlements)
         for user_id, balance, version in newest_balances(charges):
             announce_balance(user_id, balance, version)
-        for user_id in users_to_alert(charges):
-            transaction.on_commit(partial(send_low_balance_alert, user_id))
     return {charge.request_id: charge.paid for charge in charges}
 
 
@@ -252,10 +252,6 @@ def newest_balances(charges: list[Charge]) -> list[tuple[int, int, int]]:
         for user_id, charge in latest.items()
         if charge.balance_after is not None and charge.entry_id is not None
     ]
-
-
-def users_to_alert(charges: list[Charge]) -> set[int]:
-    return {charge.user_id for charge in charges if charge.alert}
 
 
 def settle_batch_row_by_row(settlements: list[Settlement]) -> list[Charge]:
@@ -372,17 +368,18 @@ ORDER BY charged.position
 """
 
 
-def settle_batch_statement(
+def settle_batch_in_one_statement(
     settlements: list[Settlement], *, also: tuple[str, list[Any]] = ("", [])
-) -> tuple[str, list[Any]]:
-    """settle_batch on PostgreSQL as one statement and its parameters; it returns a Charge's
-    fields per settlement, in order. The batch goes in as arrays, so the statement's text is
-    the same for any batch (PostgreSQL can keep it prepared).
+) -> list[Charge]:
+    """settle_batch on PostgreSQL: one prepared statement (its own transaction when run
+    outside one), then the low-balance emails queued for after the commit. New balances are
+    not announced: settle_batch does that, the gateway tells Redis itself.
 
     `also` adds data-modifying CTEs (", name AS (INSERT …)") written in the same statement;
     they may read `charged` (request_id, position, paid). The gateway adds its usage logs.
     """
     check_costs(settlements)
+    # The batch goes in as arrays, so the statement's text is the same for any batch.
     params: list[Any] = [
         list(range(len(settlements))),
         [item.request_id for item in settlements],
@@ -392,7 +389,30 @@ def settle_batch_statement(
     ]
     params += [Hold.Status.RELEASED, Hold.Status.SETTLED, LedgerEntry.Kind.CHARGE, "charge:"]
     extra_sql, extra_params = also
-    return SETTLE_BATCH_SQL.format(also=extra_sql), params + extra_params
+    rows = execute_prepared(SETTLE_BATCH_SQL.format(also=extra_sql), params + extra_params)
+    charges = [Charge(*row) for row in rows]
+    for user_id in {charge.user_id for charge in charges if charge.alert}:
+        transaction.on_commit(partial(send_low_balance_alert, user_id))
+    return charges
+
+
+def execute_prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run `sql` as a prepared statement on Django's connection (in its transaction, if any).
+
+    Django binds parameters client-side, which PostgreSQL must parse and plan on every call:
+    for the settlement statement that is half its cost (bench/README.md). This cursor binds
+    server-side and prepares it once per connection. A connection pooler in front of
+    PostgreSQL must support prepared statements (PgBouncer 1.21+ with
+    max_prepared_statements).
+    """
+    connection.ensure_connection()
+    session = connection.connection
+    if session.prepare_threshold is None:  # Django turns automatic preparation off
+        session.prepare_threshold = PREPARE_THRESHOLD_OFF
+    # Errors raised as Django's (IntegrityError, OperationalError…), as its own cursors do.
+    with connection.wrap_database_errors, psycopg.Cursor(session) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
 
 
 def release(*, request_id: str, status: str = Hold.Status.RELEASED) -> Hold:

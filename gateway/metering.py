@@ -17,10 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
-import psycopg
 from django.db import connection, models, transaction
 from django.db.models import Sum
 
@@ -32,10 +30,6 @@ from gateway import regions
 from gateway.errors import INSUFFICIENT_BALANCE, SPENDING_LIMIT_REACHED, model_not_found
 from gateway.models import Channel, ContentLog, UsageLog
 from gateway.validation import RequestSpec
-
-# Only statements asked for with prepare=True are prepared (none of Django's own queries: its
-# client-side binding cursors never are).
-PREPARE_THRESHOLD_OFF = 2**31
 
 # The parts of a request body that are its content (the rest is parameters).
 PROMPT_FIELDS = ("messages", "prompt", "input", "tools")
@@ -157,16 +151,13 @@ def settle_one(settlement: Settlement) -> None:
 def record_settlements(settlements: list[Settlement]) -> list[tuple[int, int, int]]:
     """With holds in Redis: charge or release a batch of requests, with their logs, at once.
 
-    On PostgreSQL one statement writes it all (ledger.settle_batch_statement with the logs as
-    more CTEs); run outside a transaction it is its own, so a batch costs one round trip.
-    Returns the wallets' new balances (user id, balance, version) for Redis, unless the
+    On PostgreSQL one statement writes it all (ledger.settle_batch_in_one_statement with the
+    logs as more CTEs); run outside a transaction it is its own, so a batch costs one round
+    trip. Returns the wallets' new balances (user id, balance, version) for Redis, unless the
     ledger announced them itself (ledger.balance_changed).
     """
     if connection.vendor == "postgresql":
-        charges = settle_in_one_statement(settlements)
-        for user_id in ledger.users_to_alert(charges):
-            transaction.on_commit(partial(ledger.send_low_balance_alert, user_id))
-        return ledger.newest_balances(charges)
+        return ledger.newest_balances(settle_in_one_statement(settlements))
     with transaction.atomic():
         paid = ledger.settle_batch([ledger_settlement(item) for item in settlements])
         write_logs([(item, paid[item.call.request_id]) for item in settlements])
@@ -174,7 +165,7 @@ def record_settlements(settlements: list[Settlement]) -> list[tuple[int, int, in
 
 
 # The gateway's part of the settlement statement: the batch's usage logs (each with what its
-# request paid) and consented content logs, as more CTEs of ledger.settle_batch_statement.
+# request paid) and consented content logs, as more CTEs of ledger.settle_batch_in_one_statement.
 LOGS_SQL = """,
 usage_logs AS (
     INSERT INTO gateway_usagelog ({usage_columns}, cost)
@@ -194,11 +185,10 @@ def settle_in_one_statement(settlements: list[Settlement]) -> list[ledger.Charge
         content_columns=content_columns,
         content_rows=content_rows,
     )
-    sql, params = ledger.settle_batch_statement(
+    return ledger.settle_batch_in_one_statement(
         [ledger_settlement(item) for item in settlements],
         also=(logs_sql, usage_params + content_params),
     )
-    return [ledger.Charge(*row) for row in execute_prepared(sql, params)]
 
 
 def as_arrays(
@@ -219,24 +209,6 @@ def as_arrays(
         for field in fields
     ]
     return names, f"unnest({arrays}) AS rows ({names})", params
-
-
-def execute_prepared(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-    """Run `sql` as a prepared statement on Django's connection (in its transaction, if any).
-
-    Django binds parameters client-side, which PostgreSQL must parse and plan on every call:
-    for the settlement statement that is half its cost (bench/README.md). This cursor binds
-    server-side and prepares it once per connection. A connection pooler in front of
-    PostgreSQL must support prepared statements (PgBouncer 1.21+ with
-    max_prepared_statements).
-    """
-    connection.ensure_connection()
-    session = connection.connection
-    if session.prepare_threshold is None:  # Django turns automatic preparation off
-        session.prepare_threshold = PREPARE_THRESHOLD_OFF
-    with psycopg.Cursor(session) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall()
 
 
 def ledger_settlement(settlement: Settlement) -> ledger.Settlement:

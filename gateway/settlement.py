@@ -117,8 +117,8 @@ class GroupCommitter:
                     else:
                         done.set_result(None)
                         settled.append((item.call.user_id, item.call.request_id))
-                # Once the responses can go: Redis learns the new balances and drops the holds.
-                await holder().settled(written.balances, settled)
+                if settled:  # once the responses can go: Redis gets the balances, drops holds
+                    await holder().settled(written.balances, settled)
         finally:
             self.writer = None
 
